@@ -83,8 +83,8 @@ export function wsError(code: ErrorCode, message: string): WsFrameError {
 
 /** True when `err` was raised by wsframe (has a wsframe error code). */
 export function isWsFrameError(err: unknown): err is WsFrameError {
-  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string' &&
-    (err as { code: string }).code in CATALOG;
+  const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(CATALOG, code);
 }
 
 function describe(value: unknown): string {

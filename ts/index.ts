@@ -1,0 +1,21 @@
+/**
+ * wsframe: a fast WebSocket (RFC 6455) codec for Node.js.
+ *
+ * This entry exposes the kernels (masking, UTF-8 validation), backend selection and the error
+ * catalog. Each later layer (reader, writer, connections) is exported from here as it lands.
+ */
+export { mask, unmask, isValidUtf8, Utf8Validator, maskKeyFrom, rotateKey } from './kernels.js';
+export type { MaskKey } from './kernels.js';
+export { backendStatus, getBackend, useBackend, BACKEND_NAMES } from './select.js';
+export type { BackendStatus, Tuning } from './select.js';
+export type { Backend, BackendName } from './backend.js';
+export { UTF8_ACCEPT, UTF8_REJECT } from './backend.js';
+export { CloseCode, closeCodeFor, isWsFrameError, wsError } from './errors.js';
+export type { ErrorCode, WsFrameError } from './errors.js';
+
+import { active, chosenBy } from './select.js';
+
+/** The backend the public functions use now: its name, inner code path and how it was chosen. */
+export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: string; chosenBy: 'auto' | 'env' | 'api' } {
+  return { name: active.name, variant: active.variant, chosenBy };
+}
