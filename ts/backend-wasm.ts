@@ -142,15 +142,19 @@ class WasmBackend implements Backend {
     this.u8 = new Uint8Array(this.buf);
   }
 
-  /** The current memory buffer, with the cached views rebuilt if growth replaced it. */
+  /**
+   * The current memory buffer, with the cached views rebuilt if growth replaced it. Reading
+   * `memory.buffer` is an API call that costs tens of ns, so detachment is detected through the
+   * cached view instead: growth detaches it and its length drops to 0 (memory is never empty).
+   */
   private current(): ArrayBuffer {
-    const b = this.memory.buffer;
-    if (b !== this.buf) {
+    if (this.u8.length === 0) {
+      const b = this.memory.buffer;
       this.buf = b;
       this.u8 = new Uint8Array(b);
       this.scratchViews = [];
     }
-    return b;
+    return this.buf;
   }
 
   private scratchView(n: number): Uint8Array {
