@@ -8,6 +8,9 @@ import {
   RANGES, encodeCodePoint, keyAtPhase, randomBytes, randomUtf8, refMask, refStream, refValid, rng,
 } from './wasm-reference';
 
+// Exhaustive loops: generous timeouts, the CI/dev machines are small and shared.
+vi.setConfig({ testTimeout: 120_000 });
+
 const backend = load();
 const SCRATCH = 256 * 1024;
 
