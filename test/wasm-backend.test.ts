@@ -216,6 +216,22 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     expect(same(outMem.subarray(10), want)).toBe(true);
   });
 
+  it('mixes resident and non-resident source/output beyond the scratch size (chunked)', () => {
+    const len = SCRATCH + SCRATCH / 2 + 3;
+    const arena = createWasmArena(2 * len + 64);
+    const data = randomBytes(rng(18), len);
+    const key = 0x9e3779b9;
+    const want = refMask(data, key);
+    const inMem = arena.view().subarray(1, 1 + len);
+    inMem.set(data);
+    const out = new Uint8Array(len + 2);
+    arena.backend.mask(inMem, key, out, 2, len);
+    expect(same(out.subarray(2), want)).toBe(true);
+    const outMem = arena.view().subarray(len + 8, 2 * len + 9);
+    arena.backend.mask(placed(data, 3), key, outMem, 1, len);
+    expect(same(outMem.subarray(1), want)).toBe(true);
+  });
+
   it('the raw exports work by pointer on the arena (how the frame reader calls them)', () => {
     const arena = createWasmArena(1 << 16);
     const text = Buffer.from('héllo wörld, こんにちは 🌍 '.repeat(20));
