@@ -23,9 +23,10 @@ function placed(bytes: Uint8Array, at: number): Uint8Array {
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
 describe('wasm backend: module and loading', () => {
-  it('identifies itself', () => {
+  it('identifies itself, and load() shares one stateless backend', () => {
     expect(backend.name).toBe('wasm');
     expect(backend.variant).toBe('simd128');
+    expect(load()).toBe(backend);
   });
 
   it('the embedded module needs no imports (env.abort removed) and exports the kernels', () => {
@@ -287,8 +288,11 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     expect(same(outside3, refMask(data, key))).toBe(true);
   });
 
-  it('rejects a bad arena size', () => {
+  it('rejects a bad arena size, and growth beyond what WebAssembly allows', () => {
     expect(() => createWasmArena(-1)).toThrow(RangeError);
     expect(() => createWasmArena(1.5)).toThrow(/out of range/);
+    const arena = createWasmArena(0);
+    expect(() => arena.grow(2 ** 40)).toThrow(/cannot grow the WebAssembly arena/);
+    expect(arena.view().length).toBe(arena.size);
   });
 });
