@@ -115,6 +115,23 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
     }
   });
 
+  it('buffers past the non-temporal store threshold (4 MiB), separate and in place', () => {
+    const len = (4 << 20) + 45;
+    const src = new Uint8Array(len + 8);
+    for (let i = 0; i < src.length; i++) src[i] = (i * 131 + (i >> 9)) & 0xff;
+    for (const [sa, da, phase] of [[0, 0, 0], [3, 5, 1], [7, 1, 3]]) {
+      const key = rotate(0x0badf00d, phase);
+      const out = new Uint8Array(len + 8);
+      backend.mask(src.subarray(sa), key, out, da, len - sa);
+      for (let i = 0; i < len - sa; i++) {
+        if (out[da + i] !== (src[sa + i] ^ keyByte(0x0badf00d, i + phase))) throw new Error(`${path}: big mask +${sa}/+${da} @${i}`);
+      }
+      expect(out[da + len - sa]).toBe(0);
+      backend.unmask(out.subarray(da, da + len - sa), key);
+      expect(Buffer.compare(out.subarray(da, da + len - sa), src.subarray(sa, len))).toBe(0);
+    }
+  });
+
   it('accepts other TypedArrays and DataView, counting bytes', () => {
     const u16 = new Uint16Array([0x0201, 0x0403, 0x0605]);
     backend.unmask(u16 as unknown as Uint8Array, 0x04030201);
