@@ -1,6 +1,6 @@
 // Differential tests of the native masking kernels on every SIMD path this CPU runs.
 import { readFileSync } from 'node:fs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { load, nativePaths, setNativePath } from '../ts/backend-native';
 import { keyByte, refMask, rotate, rng } from './native-reference';
 
@@ -29,6 +29,12 @@ describe('native paths', () => {
 describe.each(paths)('mask/unmask on the %s path', (path) => {
   beforeEach(() => {
     setNativePath(path);
+  });
+  // The path is process-wide: if another test file shared this process (a 'threads' pool) and
+  // switched it mid-test, this test would not have tested `path`. Vitest's default pool (forks)
+  // gives each file its own process.
+  afterEach(() => {
+    expect(backend.variant).toBe(path);
   });
 
   it('mask: lengths 0-300 x 4 key phases x src/dst alignments 0-7', () => {
