@@ -60,6 +60,12 @@ const CATALOG = {
   WS_ERR_CLOSED_BEFORE_OPEN: { close: undefined, kind: 'error' },
   WS_ERR_NOT_OPEN: { close: undefined, kind: 'error' },
   WS_ERR_PONG_TIMEOUT: { close: undefined, kind: 'error' },
+  // Frame writer: arguments that cannot be sent (local errors, no close code).
+  WS_ERR_CONTROL_TOO_LONG: { close: undefined, kind: 'range' },
+  WS_ERR_INVALID_SEND_CLOSE_CODE: { close: undefined, kind: 'range' },
+  WS_ERR_INVALID_CLOSE_REASON: { close: undefined, kind: 'range' },
+  // Broadcaster: a subscriber that cannot keep up is dropped (1008, policy violation).
+  WS_ERR_SLOW_SUBSCRIBER: { close: 1008, kind: 'error' },
 } as const;
 
 export type ErrorCode = keyof typeof CATALOG;
