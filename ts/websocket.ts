@@ -27,6 +27,10 @@ import { parseProxy } from './proxy.js';
 import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
 import { FrameWriter } from './writer.js';
+import { OutBatch } from './out-batch.js';
+import type { SendCallback } from './out-batch.js';
+
+export type { SendCallback };
 
 export const CONNECTING = 0;
 export const OPEN = 1;
@@ -90,7 +94,6 @@ export interface WsSendOptions {
   mask?: boolean;
 }
 
-export type SendCallback = (err?: Error | null) => void;
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 type Data = string | Buffer | ArrayBuffer | ArrayBufferView | number;
 
@@ -121,12 +124,6 @@ function controlPayload(data: Data | undefined): Uint8Array {
   const bytes = typeof v === 'string' ? Buffer.from(v) : v;
   if (bytes.length > 125) throw outOfRange('data.length', '<= 125 bytes for a control frame', bytes.length);
   return bytes;
-}
-
-interface Pending {
-  frames: Uint8Array[];
-  bytes: number;
-  callbacks: SendCallback[];
 }
 
 export class WebSocket extends EventEmitter {
@@ -162,7 +159,7 @@ export class WebSocket extends EventEmitter {
   private _closeEmitted = false;
 
   // Outgoing batch (see writeFrames / flush).
-  private _out: Pending = { frames: [], bytes: 0, callbacks: [] };
+  private _out = new OutBatch();
   private _flushQueued = false;
   /** Inside a 'data' handler: the handler flushes at its end, no tick needed. */
   private _inData = false;
@@ -501,7 +498,7 @@ export class WebSocket extends EventEmitter {
       this._reader!.push(chunk);
     } finally {
       this._inData = false;
-      if (this._out.frames.length > 0) this._flush();
+      if (!this._out.empty) this._flush();
     }
   }
 
@@ -531,7 +528,7 @@ export class WebSocket extends EventEmitter {
     this._state = CLOSED;
     this._clearTimers();
     const callbacks = this._out.callbacks;
-    this._out = { frames: [], bytes: 0, callbacks: [] };
+    this._out = new OutBatch();
     if (callbacks.length > 0) {
       const err = wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent');
       for (const cb of callbacks) cb(err);
@@ -553,9 +550,9 @@ export class WebSocket extends EventEmitter {
   private _queue(frames: EncodedFrames, cb: SendCallback | undefined): void {
     const out = this._out;
     if (frames instanceof Uint8Array) {
-      this._append(frames);
+      out.add(frames);
     } else {
-      for (let i = 0; i < frames.length; i++) this._append(frames[i]);
+      for (let i = 0; i < frames.length; i++) out.add(frames[i]);
     }
     if (cb !== undefined) out.callbacks.push(cb);
     if (!this._inData && !this._flushQueued) {
@@ -564,28 +561,15 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  /** Adds one frame; extends the last one when the writer put them back to back in one slab. */
-  private _append(frame: Uint8Array): void {
-    const out = this._out;
-    const n = out.frames.length;
-    out.bytes += frame.byteLength;
-    if (n > 0) {
-      const last = out.frames[n - 1];
-      if (last.buffer === frame.buffer && last.byteOffset + last.byteLength === frame.byteOffset && frame.byteLength < JOIN_MAX) {
-        out.frames[n - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + frame.byteLength);
-        return;
-      }
-    }
-    out.frames.push(frame);
-  }
-
   _flush(): void {
     this._flushQueued = false;
     const out = this._out;
     const socket = this._socket;
-    if (out.frames.length === 0 || socket === null) return;
-    this._out = { frames: [], bytes: 0, callbacks: [] };
+    if (out.empty || socket === null) return;
+    const bytes = out.bytes;
+    const frames = out.take();
     const callbacks = out.callbacks;
+    if (callbacks.length > 0) out.callbacks = [];
     const done = callbacks.length === 0
       ? undefined
       : callbacks.length === 1
@@ -597,11 +581,10 @@ export class WebSocket extends EventEmitter {
       if (done !== undefined) done(wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
       return;
     }
-    const frames = out.frames;
     if (frames.length === 1) {
       socket.write(frames[0], done);
-    } else if (out.bytes <= JOIN_MAX) {
-      socket.write(Buffer.concat(frames, out.bytes), done);
+    } else if (bytes <= JOIN_MAX) {
+      socket.write(Buffer.concat(frames, bytes), done);
     } else {
       socket.cork();
       const last = frames.length - 1;
