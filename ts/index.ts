@@ -19,3 +19,8 @@ import { active, chosenBy } from './select.js';
 export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: string; chosenBy: 'auto' | 'env' | 'api' } {
   return { name: active.name, variant: active.variant, chosenBy };
 }
+export { FrameWriter } from './writer.js';
+export type { MessageData } from './writer.js';
+export { isValidCloseCode } from './close-codes.js';
+export { OPCODE } from './frame-types.js';
+export type { Role, WriterOptions, SendOptions, EncodedFrames } from './frame-types.js';
