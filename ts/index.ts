@@ -24,3 +24,7 @@ export type { MessageData } from './writer.js';
 export { isValidCloseCode } from './close-codes.js';
 export { OPCODE } from './frame-types.js';
 export type { Role, WriterOptions, SendOptions, EncodedFrames } from './frame-types.js';
+export { prepare, PreparedFrame } from './prepare.js';
+export type { PrepareOptions } from './prepare.js';
+export { Broadcaster } from './broadcast.js';
+export type { FrameSink, BroadcasterOptions, PublishOptions, BroadcastStats, SlowSubscriberPolicy } from './broadcast.js';
