@@ -290,3 +290,39 @@ describe('API surface', () => {
     expect(ws.readyState).toBe(WebSocket.CLOSED);
   });
 });
+
+describe('publish / subscribe', () => {
+  it('delivers published messages to subscribers only, in order with direct sends, and forgets closed ones', async () => {
+    await withServer({}, async (port, wss) => {
+      const peers: WebSocket[] = [];
+      wss.on('connection', (c: WebSocket) => peers.push(c));
+      const clients = [0, 1, 2].map(() => new WS(`ws://127.0.0.1:${port}/`));
+      await Promise.all(clients.map((c) => once(c, 'open')));
+      while (peers.length < 3) await new Promise((r) => setTimeout(r, 5));
+      const got: string[][] = [[], [], []];
+      clients.forEach((c, i) => c.on('message', (d: Buffer) => got[i].push(d.toString())));
+      expect(peers[0].subscribe('a')).toBe(true);
+      expect(peers[0].subscribe('a')).toBe(false);
+      peers[1].subscribe('a');
+      peers[2].subscribe('b');
+      expect(peers[0].topics).toEqual(['a']);
+      expect(wss.publish('a', 'one')).toBe(2);
+      peers[0].send('direct'); // after 'one', before 'two'
+      wss.publish('a', Buffer.from('two'), { binary: false });
+      wss.publish('b', 'bee');
+      const deadline = Date.now() + 3000;
+      while ((got[0].length < 3 || got[1].length < 2 || got[2].length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual([['one', 'direct', 'two'], ['one', 'two'], ['bee']]);
+      expect(peers[1].unsubscribe('a')).toBe(true);
+      wss.publish('a', 'three');
+      clients[0].close();
+      await once(peers[0], 'close');
+      expect(wss.broadcaster.subscriberCount('a')).toBe(0);
+      expect(wss.publish('a', 'nobody')).toBe(0);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got[1]).toEqual(['one', 'two']);
+      expect(got[0]).toEqual(['one', 'direct', 'two', 'three']);
+      for (const c of clients) c.terminate();
+    });
+  });
+});

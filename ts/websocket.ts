@@ -11,6 +11,7 @@
 import { EventEmitter } from 'node:events';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { isValidCloseCode } from './close-codes.js';
 import { connectClient } from './client-connect.js';
@@ -28,6 +29,7 @@ import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
 import { FrameWriter } from './writer.js';
 import { OutBatch } from './out-batch.js';
+import type { Broadcaster } from './broadcast.js';
 import type { SendCallback } from './out-batch.js';
 
 export type { SendCallback };
@@ -177,6 +179,10 @@ export class WebSocket extends EventEmitter {
   private _inQueue: Array<{ ready: boolean; data?: string | Uint8Array; isBinary: boolean }> = [];
   private _outQueue: Array<{ ready: boolean; frames?: EncodedFrames; cb?: SendCallback; err?: Error | null }> = [];
 
+  /** Set by WebSocketServer: its publish/subscribe hub (server role only). */
+  _broadcaster: Broadcaster | null = null;
+  private _subscribed = false;
+
   /** Set by WebSocketServer: called once when this connection closes. */
   _onServerClose: ((ws: WebSocket) => void) | undefined;
 
@@ -280,6 +286,43 @@ export class WebSocket extends EventEmitter {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Publish/subscribe (server role): messages published with WebSocketServer#publish are encoded
+  // once and written to every subscriber in one batch per event-loop turn.
+
+  /** Subscribes this connection to `topic`; false if it already was. */
+  subscribe(topic: string): boolean {
+    const b = this._broadcaster;
+    if (b === null) throw wsError('ERR_INVALID_ARG_VALUE', 'Only connections accepted by a WebSocketServer can subscribe');
+    if (this._state !== OPEN || this._closeSent) return false;
+    this._subscribed = true;
+    return b.subscribe(topic, this._socket as unknown as Socket);
+  }
+
+  /** Unsubscribes from `topic`; false if it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    const b = this._broadcaster;
+    if (b === null || this._socket === null) return false;
+    return b.unsubscribe(topic, this._socket as unknown as Socket);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this._broadcaster !== null && this._socket !== null && this._broadcaster.isSubscribed(topic, this._socket as unknown as Socket);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): string[] {
+    return this._broadcaster === null || this._socket === null ? [] : this._broadcaster.topicsOf(this._socket as unknown as Socket);
+  }
+
+  /** Writes what was published before a direct send, so the subscriber sees both in call order. */
+  private _flushPublished(): void {
+    const b = this._broadcaster!;
+    if (b.pending === 0) return;
+    this._flush();
+    b.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Browser-style events.
 
   addEventListener(type: WsEventType, listener: WsEventListener, options?: { once?: boolean }): void {
@@ -330,6 +373,7 @@ export class WebSocket extends EventEmitter {
       this._notOpen(cb);
       return;
     }
+    if (this._subscribed) this._flushPublished();
     const payload = toBytes(data);
     const binary = options?.binary ?? typeof payload !== 'string';
     const fin = options?.fin ?? true;
@@ -354,6 +398,7 @@ export class WebSocket extends EventEmitter {
       return;
     }
     const payload = controlPayload(data);
+    if (this._subscribed) this._flushPublished();
     this._queue(ping ? this._writer!.ping(payload) : this._writer!.pong(payload), cb);
   }
 
@@ -526,6 +571,10 @@ export class WebSocket extends EventEmitter {
 
   private _onSocketClose(): void {
     this._state = CLOSED;
+    if (this._subscribed) {
+      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      this._subscribed = false;
+    }
     this._clearTimers();
     const callbacks = this._out.callbacks;
     this._out = new OutBatch();
@@ -613,6 +662,12 @@ export class WebSocket extends EventEmitter {
   // Internals: closing.
 
   private _sendClose(code: number | undefined, reason: Uint8Array): void {
+    if (this._subscribed) {
+      // What was published before the close goes out before it; nothing published after does.
+      this._flushPublished();
+      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      this._subscribed = false;
+    }
     this._state = CLOSING;
     this._closeSent = true;
     this._stopHeartbeat();
