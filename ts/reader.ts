@@ -210,19 +210,21 @@ export class FrameReader {
     const fin = b0 >= 0x80;
     const rsv1 = (b0 & 0x40) !== 0;
     let len = b1 & 0x7f;
+    // The order of the checks decides which error a frame breaking several rules reports: ws's order.
     if ((b0 & 0x30) !== 0) return this.fail('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear (no extension defines them)');
-    if (op >= 8) {
-      if (op > 10) return this.fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${op} (reserved control opcode)`);
-      if (rsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear on a control frame');
-      if (!fin) return this.fail('WS_ERR_EXPECTED_FIN', 'FIN must be set on a control frame (control frames cannot be fragmented)');
-      if (len > 125) return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'a control frame payload must be at most 125 bytes');
-    } else if (op === 0) {
-      if (this.msgOpcode === 0) return this.fail('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
+    if (rsv1 && !this.allowRsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear (no extension negotiated)');
+    if (op === 0) {
       if (rsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear on a continuation frame');
-    } else {
-      if (op > 2) return this.fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${op} (reserved data opcode)`);
+      if (this.msgOpcode === 0) return this.fail('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
+    } else if (op <= 2) {
       if (this.msgOpcode !== 0) return this.fail('WS_ERR_EXPECTED_CONTINUATION', 'a new data frame inside a fragmented message (expected a continuation frame)');
-      if (rsv1 && !this.allowRsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear (no extension negotiated)');
+    } else if (op >= 8 && op <= 10) {
+      if (!fin) return this.fail('WS_ERR_EXPECTED_FIN', 'FIN must be set on a control frame (control frames cannot be fragmented)');
+      if (rsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear on a control frame');
+      if (len > 125) return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', `a control frame payload must be at most 125 bytes (length code ${len})`);
+      if (op === 8 && len === 1) return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'a close frame payload must be empty or at least 2 bytes (got 1 byte)');
+    } else {
+      return this.fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${op} (reserved ${op < 8 ? 'data' : 'control'} opcode)`);
     }
     const masked = b1 >= 0x80;
     if (masked !== this.server) {
@@ -238,14 +240,24 @@ export class FrameReader {
     } else if (len === 127) {
       if (avail < 10) return 0;
       const hi = ((src[p + 2] << 24) | (src[p + 3] << 16) | (src[p + 4] << 8) | src[p + 5]) >>> 0;
-      if (hi > 0x1fffff) {
-        return this.fail(
-          'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
-          hi >= 0x80000000 ? 'the most significant bit of a 64-bit payload length must be 0' : 'payload length > 2^53 - 1',
-        );
+      if (hi >= 0x80000000) {
+        // RFC 6455 §5.2 requires the bit clear: a protocol error (1002), not a size limit.
+        return this.fail('WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'the most significant bit of a 64-bit payload length must be 0', 1002);
       }
+      if (hi > 0x1fffff) return this.fail('WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH', 'payload length > 2^53 - 1');
       len = hi * 4294967296 + (((src[p + 6] << 24) | (src[p + 7] << 16) | (src[p + 8] << 8) | src[p + 9]) >>> 0);
       hl = 10;
+    }
+    // Limits are checked from the length alone, before the masking key arrives and before allocating.
+    const startsMessage = op === 1 || op === 2;
+    if (op < 8) {
+      const bytes = startsMessage ? 0 : this.msgBytes;
+      if (len > this.maxMessageSize - bytes) {
+        return this.fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `message larger than ${this.maxMessageSize} bytes (maxMessageSize)`);
+      }
+      if ((startsMessage ? 0 : this.msgFrames) >= this.maxFragments) {
+        return this.fail('WS_ERR_TOO_MANY_FRAGMENTS', `a message spans more than ${this.maxFragments} frames (maxFragments)`);
+      }
     }
     let key = 0;
     if (masked) {
@@ -261,12 +273,7 @@ export class FrameReader {
         this.msgBytes = 0;
         this.utf8 = UTF8_ACCEPT;
       }
-      if (++this.msgFrames > this.maxFragments) {
-        return this.fail('WS_ERR_TOO_MANY_FRAGMENTS', `a message spans more than ${this.maxFragments} frames (maxFragments)`);
-      }
-      if (len > this.maxMessageSize - this.msgBytes) {
-        return this.fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `message larger than ${this.maxMessageSize} bytes (maxMessageSize)`);
-      }
+      this.msgFrames++;
       this.msgBytes += len;
     }
     this.fin = fin;
@@ -463,10 +470,6 @@ export class FrameReader {
       this.handlers.onClose(1005, '');
       return;
     }
-    if (n === 1) {
-      this.fail('WS_ERR_INVALID_CLOSE_PAYLOAD', 'a close frame payload must be empty or at least 2 bytes (a 1-byte payload)');
-      return;
-    }
     const code = (p[0] << 8) | p[1];
     if (!isValidCloseCode(code)) {
       this.fail('WS_ERR_INVALID_CLOSE_CODE', `invalid close code ${code} in a close frame`);
@@ -481,12 +484,14 @@ export class FrameReader {
   }
 
   /** Reports a protocol error, drops everything held and stops. Returns -1 for `header`. */
-  private fail(code: ErrorCode, message: string): -1 {
+  private fail(code: ErrorCode, message: string, closeCode?: number): -1 {
     this.stopped = true;
     this.inPayload = false;
     this.partial = EMPTY;
     this.pieces = [];
-    this.handlers.onError(wsError(code, `Invalid WebSocket frame: ${message}`));
+    const err = wsError(code, `Invalid WebSocket frame: ${message}`);
+    if (closeCode !== undefined) (err as { closeCode: number | undefined }).closeCode = closeCode;
+    this.handlers.onError(err);
     return -1;
   }
 }
