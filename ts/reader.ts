@@ -38,6 +38,13 @@ const COPY_INLINE_MAX = 64;
  * make the reader commit 100 MiB before the peer sends it.
  */
 const PREALLOC_MAX = 256 * 1024;
+/**
+ * Most bytes of a chunk decoded at once for a run of ASCII texts, and most messages per run. A
+ * message string is a substring of that decode, so it keeps at most this many bytes' worth of
+ * characters alive (like a Buffer view keeps its pool slab).
+ */
+const BATCH_SPAN = 4096;
+const BATCH_MAX = 256;
 /** Size of the buffer `receiveBuffer()` hands to the socket. */
 const RECEIVE_SIZE = 64 * 1024;
 
@@ -98,6 +105,10 @@ export class FrameReader {
   private utf8 = UTF8_ACCEPT;
 
   private recv: SliceBuffer | null = null;
+
+  /** Offsets of the ASCII text payloads batched by wholeMessages (see flushText). */
+  private readonly batchStarts = new Int32Array(BATCH_MAX);
+  private readonly batchEnds = new Int32Array(BATCH_MAX);
 
   constructor(options: ReaderOptions, handlers: ReaderHandlers) {
     const o = resolveReaderOptions(options, handlers);
@@ -164,6 +175,10 @@ export class FrameReader {
       }
       let start: number;
       if (this.headLen === 0) {
+        if (this.msgOpcode === 0) {
+          pos = this.wholeMessages(buf, pos, end, owned);
+          if (pos === end || this.stopped) return;
+        }
         const hl = this.header(buf, pos, end - pos);
         if (hl < 0) return;
         if (hl === 0) {
@@ -288,18 +303,98 @@ export class FrameReader {
   private frame(buf: SliceBuffer, s: number, e: number, owned: boolean): void {
     const op = this.opcode;
     if (op >= 8) {
-      this.controlPayload(this.payloadOf(buf, s, e, owned));
+      this.controlPayload(this.payloadOf(buf, s, e, this.key, owned));
       return;
     }
     if (!this.fin || op === 0 || this.rsv1) {
       this.fragment(buf, s, e, owned);
       return;
     }
-    // A whole message in one frame: the hot path.
+    // A whole message in one frame.
     this.msgOpcode = 0;
-    const key = this.key;
+    this.message(buf, s, e, op, this.key, owned);
+  }
+
+  /**
+   * The hot loop: consecutive unfragmented, uncompressed data frames with 7- or 16-bit lengths that
+   * lie wholly inside the chunk, parsed with no state kept between them. Returns where it stopped:
+   * at anything else (control frame, fragment, bad header, frame cut by the chunk end), which the
+   * general path then takes, checks and reports.
+   *
+   * Pure-ASCII text payloads are not decoded one by one: a run of them (up to BATCH_SPAN bytes of
+   * the chunk) is decoded with ONE latin1Slice over the whole range, headers included, and each
+   * message is a substring of it (latin1 maps every byte to one character, so byte offsets are
+   * string offsets). A native call per message costs far more than a substring.
+   */
+  private wholeMessages(buf: SliceBuffer, pos: number, end: number, owned: boolean): number {
+    const server = this.server;
+    const maskBit = server ? 0x80 : 0;
+    const keyLen = server ? 4 : 0;
+    const batch = this.textAsString;
+    const starts = this.batchStarts;
+    const ends = this.batchEnds;
+    let pending = 0;
+    while (end - pos >= 2) {
+      const b0 = buf[pos];
+      const b1 = buf[pos + 1];
+      if ((b0 !== 0x81 && b0 !== 0x82) || (b1 & 0x80) !== maskBit) break;
+      let len = b1 & 0x7f;
+      let s = pos + 2;
+      if (len === 126) {
+        if (end - pos < 4) break;
+        len = (buf[pos + 2] << 8) | buf[pos + 3];
+        s = pos + 4;
+      } else if (len === 127) {
+        break;
+      }
+      if (len > this.maxMessageSize) break;
+      const e = s + keyLen + len;
+      if (e > end) break;
+      let key = 0;
+      if (server) {
+        key = (buf[s] | (buf[s + 1] << 8) | (buf[s + 2] << 16) | (buf[s + 3] << 24)) >>> 0;
+        s += 4;
+      }
+      if (batch && b0 === 0x81 && len <= INLINE_MAX) {
+        if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
+        if ((unmaskRange(buf, s, e, key, this.words) & 0x80808080) === 0) {
+          if (pending === BATCH_MAX || (pending !== 0 && e - starts[0] > BATCH_SPAN)) {
+            this.flushText(buf, pending);
+            pending = 0;
+          }
+          starts[pending] = s;
+          ends[pending++] = e;
+          pos = e;
+          continue;
+        }
+        key = 0; // unmasked already; not ASCII: validated and decoded below
+      }
+      if (pending !== 0) {
+        this.flushText(buf, pending);
+        pending = 0;
+      }
+      pos = e;
+      this.message(buf, s, e, b0 & 0x0f, key, owned);
+      if (this.stopped) break;
+    }
+    if (pending !== 0) this.flushText(buf, pending);
+    return pos;
+  }
+
+  /** Delivers the batched ASCII texts: one decode of their whole span, then substrings. */
+  private flushText(buf: SliceBuffer, n: number): void {
+    const starts = this.batchStarts;
+    const ends = this.batchEnds;
+    const base = starts[0];
+    const all = buf.latin1Slice(base, ends[n - 1]);
+    const onMessage = this.handlers.onMessage;
+    for (let i = 0; i < n; i++) onMessage(all.substring(starts[i] - base, ends[i] - base), false);
+  }
+
+  /** Delivers the message that is the whole payload `buf[s, e)` of one frame (opcode 1 or 2). */
+  private message(buf: SliceBuffer, s: number, e: number, op: number, key: number, owned: boolean): void {
     if (op === 2) {
-      this.handlers.onMessage(this.payloadOf(buf, s, e, owned), true);
+      this.handlers.onMessage(this.payloadOf(buf, s, e, key, owned), true);
       return;
     }
     let ascii = false;
@@ -333,8 +428,7 @@ export class FrameReader {
   }
 
   /** The unmasked payload `buf[s, e)`: a view into `buf` (unmasked in place) when owned, else a copy. */
-  private payloadOf(buf: SliceBuffer, s: number, e: number, owned: boolean): Buffer {
-    const key = this.key;
+  private payloadOf(buf: SliceBuffer, s: number, e: number, key: number, owned: boolean): Buffer {
     if (!owned) return this.copyOut(buf, s, e, key);
     if (key !== 0) {
       if (e - s <= INLINE_MAX) {
@@ -365,7 +459,7 @@ export class FrameReader {
 
   /** A frame of a fragmented (or compressed) message, wholly inside `buf[s, e)`. */
   private fragment(buf: SliceBuffer, s: number, e: number, owned: boolean): void {
-    const piece = this.payloadOf(buf, s, e, owned);
+    const piece = this.payloadOf(buf, s, e, this.key, owned);
     if (this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(piece, 0, piece.length)) return;
     this.addPiece(piece);
   }
