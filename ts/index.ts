@@ -19,11 +19,11 @@ import { active, chosenBy } from './select.js';
 export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: string; chosenBy: 'auto' | 'env' | 'api' } {
   return { name: active.name, variant: active.variant, chosenBy };
 }
+export { FrameReader } from './reader.js';
+export { isValidCloseCode } from './close-codes.js';
 export { FrameWriter } from './writer.js';
 export type { MessageData } from './writer.js';
-export { isValidCloseCode } from './close-codes.js';
-export { OPCODE } from './frame-types.js';
-export type { Role, WriterOptions, SendOptions, EncodedFrames } from './frame-types.js';
+export type { WriterOptions, SendOptions, EncodedFrames } from './frame-types.js';
 export { prepare, PreparedFrame } from './prepare.js';
 export type { PrepareOptions } from './prepare.js';
 export { Broadcaster } from './broadcast.js';
