@@ -145,6 +145,18 @@ export class FrameReader {
     return this.kernels.name;
   }
 
+  /**
+   * Bytes the reader holds for input not yet delivered: a header cut by a chunk boundary, the
+   * buffer of a payload cut by one, and the fragments of a message being assembled. Bounded by
+   * `maxBufferedBytes` plus one control frame (125 bytes) that may arrive between fragments.
+   */
+  get bufferedBytes(): number {
+    let n = this.headLen + this.textLen + (this.inPayload ? this.partial.length : 0);
+    const pieces = this.pieces;
+    for (let i = 0; i < pieces.length; i++) n += pieces[i].length;
+    return n;
+  }
+
   /** True once an error or a close frame stopped the reader. */
   get closed(): boolean {
     return this.stopped;
