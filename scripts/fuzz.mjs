@@ -6,7 +6,7 @@
  * backends; invariants: no escaped exception, nothing after an error, bufferedBytes bounded.
  *
  *   node scripts/fuzz.mjs [--frames N] [--seed S] [--backend js,wasm,native] [--paths alternate|both]
- *                         [--quick] [--replay fuzz-findings/<file>.json] [--package <dir>]
+ *                         [--quick] [--replay fuzz-findings/<file>.json or a directory] [--package <dir>]
  *
  * --frames: frames to feed EACH backend (default 10,000,000; --quick: 200,000).
  * --paths alternate (default): input i goes through push when i is even, through the receive
@@ -18,7 +18,7 @@
  * slowest input, peak RSS) and writes it to results/fuzz-<seed>.json.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -64,10 +64,18 @@ for (const b of backends) {
 }
 
 if (replay !== undefined) {
-  const c = lib.caseFromJson(readFileSync(replay, 'utf8'));
-  const r = lib.checkCase(FrameReader, c, backends);
-  console.log(r.failure === undefined ? 'replay: passes now' : `replay: ${r.failureKind}\n${r.failure}`);
-  process.exit(r.failure === undefined ? 0 : 1);
+  // A file, or a directory of them (e.g. to re-time the slow outliers of a run on a quiet machine).
+  const files = statSync(replay).isDirectory() ? readdirSync(replay).filter((f) => f.endsWith('.json')).map((f) => join(replay, f)) : [replay];
+  let failed = 0;
+  for (const file of files) {
+    const c = lib.caseFromJson(readFileSync(file, 'utf8'));
+    const t0 = performance.now();
+    const r = lib.checkCase(FrameReader, c, backends);
+    const ms = (performance.now() - t0).toFixed(1);
+    if (r.failure !== undefined) failed++;
+    console.log(r.failure === undefined ? `${file}: passes (${ms} ms, ${c.stream.length} bytes)` : `${file}: ${r.failureKind}\n${r.failure}`);
+  }
+  process.exit(failed === 0 ? 0 : 1);
 }
 
 // A failing input is replayed with stacks; the run itself does not need them, and capturing one

@@ -7,7 +7,9 @@
  * getting echoes during the attack. The figures are printed as one table row per case (SECURITY.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
+import { constants as zlibConstants, deflateRawSync } from 'node:zlib';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from '../ts/server.js';
@@ -94,15 +96,18 @@ async function goodClient(): Promise<{ echoes(): number; stop(): Promise<void> }
 /** Runs `attack` while a good client exchanges messages; checks it was served during the attack. */
 async function underAttack<T>(attack: () => Promise<T>): Promise<T> {
   const good = await goodClient();
-  const before = good.echoes();
-  const t = await attack();
-  // Served during and right after the attack: echoes keep coming.
-  const during = good.echoes();
-  await new Promise((r) => setTimeout(r, 50));
-  expect(during).toBeGreaterThan(before);
-  expect(good.echoes()).toBeGreaterThan(during);
-  await good.stop();
-  return t;
+  try {
+    const before = good.echoes();
+    const t = await attack();
+    // Served during and right after the attack: echoes keep coming.
+    const during = good.echoes();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(during).toBeGreaterThan(before);
+    expect(good.echoes()).toBeGreaterThan(during);
+    return t;
+  } finally {
+    await good.stop();
+  }
 }
 
 /** A raw socket that completed the handshake on `path`. */
@@ -189,7 +194,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const ws of live.values()) ws.terminate();
+  for (const ws of wss.clients) ws.terminate();
   await new Promise<void>((r) => wss.close(() => r()));
   console.log(['| case | outcome | bound | measured |', '|---|---|---|---|', ...rows].join('\n'));
 });
@@ -232,6 +237,7 @@ describe('hostile peers', () => {
       const closedAt = socketClosed(socket, 3000);
       while (!socket.destroyed && sent < 4 * 1024 * KiB) {
         if (!socket.write(line)) await Promise.race([once(socket, 'drain', 1000).catch(() => {}), closedAt.catch(() => {})]);
+        else await new Promise((r) => setImmediate(r));
         sent += line.length;
       }
       await closedAt;
@@ -359,6 +365,45 @@ describe('hostile peers', () => {
     });
     expect(c.error).toBe('WS_ERR_UNEXPECTED_RSV_1');
     row('compressed frame, no extension negotiated', `close 1002 (${c.error})`, '0 B', `reader held ${c.maxReaderBytes} B`);
+  });
+
+  // permessage-deflate lives on the deflate branch; this case runs once it is merged.
+  const hasDeflate = existsSync(new URL('../ts/permessage-deflate.ts', import.meta.url));
+  it.skipIf(!hasDeflate)('a compressed bomb (32 MiB of zeros in ~32 KiB) is stopped at maxPayload while inflating: close 1009', async () => {
+    const bombServer = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: LIMITS.maxPayload, perMessageDeflate: true } as ConstructorParameters<typeof WebSocketServer>[0]);
+    await once(bombServer, 'listening');
+    const bombPort = (bombServer.address() as AddressInfo).port;
+    const serverSide: Promise<[WebSocket]> = once(bombServer, 'connection');
+    try {
+      const c = await underAttack(async () => {
+        const socket = connect(bombPort, '127.0.0.1');
+        socket.on('error', () => {});
+        const chunks: Buffer[] = [];
+        socket.on('data', (d) => chunks.push(d));
+        await once(socket, 'connect');
+        socket.write(UPGRADE_REQUEST('Sec-WebSocket-Extensions: permessage-deflate\r\n', '/bomb'));
+        const [ws] = await serverSide;
+        let err: string | undefined;
+        ws.on('error', (e: Error & { code?: string }) => (err = e.code));
+        const closing: Promise<[number]> = once(ws, 'close', 5000);
+        const deflated = deflateRawSync(Buffer.alloc(32 * 1024 * KiB), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+        const frame = clientFrame(2, deflated.subarray(0, deflated.length - 4));
+        frame[0] |= 0x40; // RSV1: compressed
+        const heap0 = process.memoryUsage().heapUsed;
+        const rss0 = process.memoryUsage().rss;
+        socket.write(frame);
+        const [code] = await closing;
+        const all = Buffer.concat(chunks);
+        socket.destroy();
+        return { code, err, sentCode: closeCodeIn(all.subarray(all.indexOf('\r\n\r\n') + 4)), wire: frame.length, heapDelta: process.memoryUsage().heapUsed - heap0, rssDelta: process.memoryUsage().rss - rss0 };
+      });
+      expect(c.sentCode).toBe(1009);
+      expect(c.heapDelta).toBeLessThan(16 * 1024 * KiB);
+      row('compressed bomb (32 MiB of zeros)', `close 1009 (${c.err}) while inflating`, `maxPayload (${LIMITS.maxPayload / KiB} KiB) + one 16 KiB zlib chunk`, `${(c.wire / KiB).toFixed(0)} KiB on the wire; heap +${(c.heapDelta / 1048576).toFixed(1)} MiB, RSS +${(c.rssDelta / 1048576).toFixed(1)} MiB`);
+    } finally {
+      for (const ws of bombServer.clients) ws.terminate();
+      await new Promise<void>((r) => bombServer.close(() => r()));
+    }
   });
 
   for (const how of ['FIN', 'RST'] as const) {
