@@ -28,7 +28,10 @@ san="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fram
 nodedir=$(npm config get nodedir 2>/dev/null || true)
 (cd "$pkg" && CFLAGS="$san" CXXFLAGS="$san" LDFLAGS="-fsanitize=address,undefined" \
   node "$root/node_modules/node-gyp/bin/node-gyp.js" rebuild ${nodedir:+--nodedir="$nodedir"} >"$pkg/build.log" 2>&1) \
-  || { cat "$pkg/build.log"; exit 1; }
+  || { cat "$pkg/build.log"
+       # CI on a machine without Node's headers or a compiler: say so rather than fail the run.
+       if [ "${ASAN_SKIP_IF_NO_BUILD:-0}" = 1 ]; then echo "asan-native: SKIPPED, the addon could not be built here"; exit 0; fi
+       exit 1; }
 nm -D "$pkg/build/Release/wsframe.node" | grep -q __asan_report || { echo "asan-native: the addon was not instrumented"; exit 1; }
 libasan=$(gcc -print-file-name=libasan.so)
 libubsan=$(gcc -print-file-name=libubsan.so)
