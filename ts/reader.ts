@@ -50,6 +50,13 @@ const BATCH_MAX = 256;
 const TEXT_SCRATCH_KEEP = 1024 * 1024;
 /** Size of the buffer `receiveBuffer()` hands to the socket. */
 const RECEIVE_SIZE = 64 * 1024;
+/**
+ * Payloads copied out of the receive buffer go to a slab that follows it in the same ArrayBuffer,
+ * so the copy is one `copyWithin` (no view, no pool bookkeeping) and the handed-out view is the only
+ * object made. A handed-out view keeps its whole arena (receive buffer + slab) alive, as a Buffer
+ * view keeps Node's pool slab alive. A new arena is taken when less than one read's worth is left.
+ */
+const SLAB_SIZE = 192 * 1024;
 
 /** Node's Buffer methods that decode a range without creating a view (present since Node 0.x). */
 interface SliceBuffer extends Buffer {
@@ -117,7 +124,10 @@ export class FrameReader {
   private pieces: Buffer[] = [];
   private utf8 = UTF8_ACCEPT;
 
+  /** The receive buffer [0, RECEIVE_SIZE) followed by the copy-out slab; see SLAB_SIZE. */
+  private arena: SliceBuffer | null = null;
   private recv: SliceBuffer | null = null;
+  private slabPos = 0;
 
   /** Text messages of several frames are gathered here (reused) and decoded once. */
   private textBuf: SliceBuffer = EMPTY;
@@ -167,18 +177,23 @@ export class FrameReader {
    * owns and reuses it: call `received(n)` after each read before reading into it again.
    */
   receiveBuffer(): Uint8Array {
-    if (this.recv === null) this.recv = Buffer.allocUnsafeSlow(RECEIVE_SIZE) as SliceBuffer;
+    if (this.recv === null || this.arena!.length - this.slabPos < RECEIVE_SIZE) {
+      const arena = Buffer.allocUnsafeSlow(RECEIVE_SIZE + SLAB_SIZE) as SliceBuffer;
+      this.arena = arena;
+      this.recv = arena.subarray(0, RECEIVE_SIZE) as SliceBuffer;
+      this.slabPos = RECEIVE_SIZE;
+    }
     return this.recv;
   }
 
   /** Parses the `n` bytes just read into `receiveBuffer()`. Everything handed out is a copy. */
   received(n: number): void {
-    const buf = this.recv;
-    if (buf === null || !Number.isInteger(n) || n < 0 || n > buf.length) {
-      throw invalidArgType('n', `an integer in [0, ${buf === null ? 0 : buf.length}] after receiveBuffer()`, n);
+    const arena = this.arena;
+    if (arena === null || !Number.isInteger(n) || n < 0 || n > RECEIVE_SIZE) {
+      throw invalidArgType('n', `an integer in [0, ${RECEIVE_SIZE}] after receiveBuffer()`, n);
     }
     if (this.stopped) return;
-    this.consume(buf, 0, n, false);
+    this.consume(arena, 0, n, false);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -438,7 +453,7 @@ export class FrameReader {
       else text = decodeText(buf, s, e, buf.subarray(s, e));
       this.handlers.onMessage(text, false);
     } else {
-      this.handlers.onMessage(owned ? buf.subarray(s, e) : this.copyOut(buf, s, e, 0), false);
+      this.handlers.onMessage(owned ? buf.subarray(s, e) : this.copyOut(buf, s, e), false);
     }
   }
 
@@ -463,16 +478,20 @@ export class FrameReader {
         if (owned) return view;
       }
     }
-    if (owned) return buf.subarray(s, e);
-    const out = Buffer.allocUnsafe(e - s);
-    buf.copy(out, 0, s, e);
-    return out;
+    return owned ? buf.subarray(s, e) : this.copyOut(buf, s, e);
   }
 
-  /** A new buffer holding `src[s, e)` unmasked with `key`. */
-  private copyOut(src: Buffer, s: number, e: number, key: number): Buffer {
-    const out = Buffer.allocUnsafe(e - s);
-    this.copyUnmask(src, s, out, 0, e - s, key);
+  /** A copy of `buf[s, e)` that the reader never touches again. */
+  private copyOut(buf: Buffer, s: number, e: number): Buffer {
+    const n = e - s;
+    const p = this.slabPos;
+    if (buf === this.arena && p + n <= buf.length) {
+      buf.copyWithin(p, s, e);
+      this.slabPos = p + n;
+      return buf.subarray(p, p + n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    buf.copy(out, 0, s, e);
     return out;
   }
 
