@@ -57,6 +57,8 @@ const RECEIVE_SIZE = 64 * 1024;
  * view keeps Node's pool slab alive. A new arena is taken when less than one read's worth is left.
  */
 const SLAB_SIZE = 192 * 1024;
+/** A payload still lacking at least this much is read by the socket straight into its own buffer. */
+const DIRECT_MIN = 16 * 1024;
 
 /** Node's Buffer methods that decode a range without creating a view (present since Node 0.x). */
 interface SliceBuffer extends Buffer {
@@ -128,6 +130,8 @@ export class FrameReader {
   private arena: SliceBuffer | null = null;
   private recv: SliceBuffer | null = null;
   private slabPos = 0;
+  /** What the last receiveBuffer() returned when it was a large payload's own buffer (directTarget). */
+  private direct: SliceBuffer | undefined = undefined;
 
   /** Text messages of several frames are gathered here (reused) and decoded once. */
   private textBuf: SliceBuffer = EMPTY;
@@ -173,10 +177,17 @@ export class FrameReader {
   }
 
   /**
-   * The buffer the socket should read into next (for `net.Socket`'s `onread.buffer`). The reader
-   * owns and reuses it: call `received(n)` after each read before reading into it again.
+   * The buffer the socket should read into next (for `net.Socket`'s `onread.buffer`), then call
+   * `received(n)`. Usually the reader's reused receive buffer; while a large payload is incomplete,
+   * the rest of that payload's own buffer (so the socket reads straight into the message). Its
+   * length varies: read at most its length, and ask again before every read.
    */
   receiveBuffer(): Uint8Array {
+    if (!this.stopped) {
+      const direct = this.directTarget();
+      this.direct = direct;
+      if (direct !== undefined) return direct;
+    }
     if (this.recv === null || this.arena!.length - this.slabPos < RECEIVE_SIZE) {
       const arena = Buffer.allocUnsafeSlow(RECEIVE_SIZE + SLAB_SIZE) as SliceBuffer;
       this.arena = arena;
@@ -188,12 +199,18 @@ export class FrameReader {
 
   /** Parses the `n` bytes just read into `receiveBuffer()`. Everything handed out is a copy. */
   received(n: number): void {
-    const arena = this.arena;
-    if (arena === null || !Number.isInteger(n) || n < 0 || n > RECEIVE_SIZE) {
-      throw invalidArgType('n', `an integer in [0, ${RECEIVE_SIZE}] after receiveBuffer()`, n);
+    const direct = this.direct;
+    const max = direct !== undefined ? direct.length : this.arena === null ? 0 : RECEIVE_SIZE;
+    if (!Number.isInteger(n) || n < 0 || n > max) {
+      throw invalidArgType('n', `an integer in [0, ${max}] (the length of the last receiveBuffer())`, n);
     }
     if (this.stopped) return;
-    this.consume(arena, 0, n, false);
+    if (direct !== undefined) {
+      this.direct = undefined;
+      this.partialArrived(n, true);
+      return;
+    }
+    this.consume(this.arena!, 0, n, false);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -648,10 +665,22 @@ export class FrameReader {
     const len = this.length;
     const n = Math.min(end - pos, len - got);
     if (got + n > this.partial.length) this.grow(got + n);
+    this.copyUnmask(buf, pos, this.partial, got, n, this.key === 0 ? 0 : rotateKey(this.key, got));
+    this.partialArrived(n, false);
+    return this.stopped ? end : pos + n;
+  }
+
+  /**
+   * `n` more payload bytes are in `partial` at `got` (already unmasked unless `masked`): unmask,
+   * validate text, and finish the frame when its payload is complete.
+   */
+  private partialArrived(n: number, masked: boolean): void {
+    const got = this.got;
     const dst = this.partial;
-    this.copyUnmask(buf, pos, dst, got, n, this.key === 0 ? 0 : rotateKey(this.key, got));
+    if (masked && this.key !== 0 && n !== 0) this.kernels.unmask(dst.subarray(got, got + n), rotateKey(this.key, got));
     this.got = got + n;
-    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(dst, got, got + n)) return end;
+    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(dst, got, got + n)) return;
+    const len = this.length;
     if (this.got === len) {
       this.inPayload = false;
       const payload = dst.length === len ? dst : dst.subarray(0, len);
@@ -659,7 +688,19 @@ export class FrameReader {
       if (this.opcode >= 8) this.controlPayload(payload);
       else this.addPiece(payload);
     }
-    return pos + n;
+  }
+
+  /**
+   * The rest of a large payload cut by a chunk boundary, as the place the socket reads into next:
+   * the bytes land in the message's own buffer, and are unmasked there (no copy out of a receive
+   * buffer). Never longer than what the frame still lacks, so the next frame's bytes do not land
+   * in it. Undefined when the frame is small or nearly complete.
+   */
+  private directTarget(): SliceBuffer | undefined {
+    const left = this.length - this.got;
+    if (!this.inPayload || this.opcode >= 8 || left < DIRECT_MIN) return undefined;
+    if (this.partial.length === this.got) this.grow(this.got + Math.min(left, RECEIVE_SIZE));
+    return this.partial.subarray(this.got, Math.min(this.length, this.partial.length)) as SliceBuffer;
   }
 
   /** Doubles the partial payload buffer (capped at the frame length) to hold `need` bytes. */
