@@ -136,6 +136,8 @@ export class FrameReader {
   /** Text messages of several frames are gathered here (reused) and decoded once. */
   private textBuf: SliceBuffer = EMPTY;
   private textLen = 0;
+  /** Every piece of the text message so far was seen to be pure ASCII (false: unknown or not). */
+  private textAscii = true;
 
   /** Offsets of the ASCII text payloads batched by wholeMessages (see flushText). */
   private readonly batchStarts = new Int32Array(BATCH_MAX);
@@ -336,6 +338,7 @@ export class FrameReader {
         this.msgFrames = 0;
         this.msgBytes = 0;
         this.utf8 = UTF8_ACCEPT;
+        this.textAscii = true;
       }
       this.msgFrames++;
       this.msgBytes += len;
@@ -527,10 +530,8 @@ export class FrameReader {
       const n = e - s;
       const key = this.key;
       if (n <= INLINE_MAX) {
-        if (key !== 0) {
-          if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
-          unmaskRange(buf, s, e, key, this.words);
-        }
+        if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
+        if ((unmaskRange(buf, s, e, key, this.words) & 0x80808080) !== 0) this.textAscii = false;
         if (!this.validatePiece(buf, s, e)) return;
         this.appendText(buf, s, n, 0);
       } else {
@@ -563,6 +564,10 @@ export class FrameReader {
 
   /** validatePiece over a whole view, with the backend's streaming kernel. */
   private validateView(view: Uint8Array): boolean {
+    // Pure ASCII at a character boundary is valid and leaves the state as it is: simdutf's isAscii
+    // is cheaper than the streaming validator and tells the final decode it may use latin1.
+    if (this.utf8 === UTF8_ACCEPT && isAscii !== undefined && isAscii(view)) return true;
+    this.textAscii = false;
     const st = this.kernels.utf8Stream(this.utf8, view);
     this.utf8 = st;
     if (st === UTF8_REJECT) {
@@ -600,7 +605,7 @@ export class FrameReader {
     const n = this.textLen;
     this.textLen = 0;
     this.msgOpcode = 0;
-    const text = decodeText(this.textBuf, 0, n, this.textBuf.subarray(0, n));
+    const text = this.textAscii ? this.textBuf.latin1Slice(0, n) : decodeText(this.textBuf, 0, n, this.textBuf.subarray(0, n));
     // A scratch grown by one huge message is not kept for the rest of the connection.
     if (this.textBuf.length > TEXT_SCRATCH_KEEP) this.textBuf = EMPTY;
     if (this.utf8 !== UTF8_ACCEPT) {
@@ -679,7 +684,10 @@ export class FrameReader {
     const dst = this.partial;
     if (masked && this.key !== 0 && n !== 0) this.kernels.unmask(dst.subarray(got, got + n), rotateKey(this.key, got));
     this.got = got + n;
-    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(dst, got, got + n)) return;
+    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed) {
+      if (n <= INLINE_MAX) this.textAscii = false; // the small-piece validator does not tell
+      if (!this.validatePiece(dst, got, got + n)) return;
+    }
     const len = this.length;
     if (this.got === len) {
       this.inPayload = false;
