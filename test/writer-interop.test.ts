@@ -165,3 +165,55 @@ describe('interop with ws over loopback', () => {
     expect(clientSaw[clientSaw.length - 1]).toEqual(['close', 4001, 'closing']);
   });
 });
+
+describe('prepared compressed frames and permessage-deflate', () => {
+  it('one deflated frame is shared by every ws client when the server has no context takeover', async () => {
+    const zlib = await import('node:zlib');
+    const sockets: net.Socket[] = [];
+    const b = new Broadcaster();
+    const server = net.createServer((sock) => {
+      sockets.push(sock);
+      let head = '';
+      const onData = (d: Buffer) => {
+        head += d.toString('latin1');
+        if (!head.includes('\r\n\r\n')) return;
+        sock.off('data', onData);
+        expect(head).toMatch(/sec-websocket-extensions:\s*permessage-deflate/i);
+        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)![1];
+        // Accept the client's offer, and tell it every server message starts a fresh context.
+        sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+          `Sec-WebSocket-Accept: ${createHash('sha1').update(key + GUID).digest('base64')}\r\n` +
+          'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n');
+        b.subscribe('z', sock);
+      };
+      sock.on('data', onData);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    cleanups.push(() => new Promise((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }));
+    const port = (server.address() as net.AddressInfo).port;
+    const received: string[][] = [[], [], []];
+    const clients = received.map((got) => {
+      const c = new WebSocket(`ws://127.0.0.1:${port}`); // ws clients offer permessage-deflate by default
+      c.on('message', (data: Buffer) => got.push(data.toString()));
+      cleanups.push(() => void c.terminate());
+      return c;
+    });
+    await Promise.all(clients.map((c) => once(c, 'open')));
+    await until(() => b.subscriberCount('z') === 3, 'the subscriptions');
+    const messages = ['{"s":"AAPL","p":189.91}'.repeat(20), 'second message, same dictionary words: AAPL AAPL'];
+    for (const m of messages) {
+      // RFC 7692 §7.2.1: deflate with a sync flush, then drop the trailing 00 00 ff ff.
+      const deflated = zlib.deflateRawSync(Buffer.from(m), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      expect([...deflated.subarray(-4)]).toEqual([0, 0, 0xff, 0xff]);
+      const frame = prepare(deflated.subarray(0, -4), { binary: false, compressed: true });
+      expect(frame.bytes[0]).toBe(0x80 | 0x40 | 0x1);
+      b.publish('z', frame);
+    }
+    await until(() => received.every((g) => g.length === messages.length), 'the inflated messages');
+    for (const got of received) expect(got).toEqual(messages);
+  });
+});
