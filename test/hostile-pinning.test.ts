@@ -26,8 +26,8 @@ function pinned(r: FrameReader): number {
 }
 
 describe('memory pinned by held fragments', () => {
-  for (const [name, op, textAs] of [['binary', 2, 'string'], ['text as bytes', 1, 'bytes']] as const) {
-    it(`${name}: 1-byte fragments each in a 64 KiB chunk of pings pin at most twice the bytes counted`, () => {
+  for (const [name, op, textAs, path] of [['binary', 2, 'string', 'push'], ['text as bytes', 1, 'bytes', 'push'], ['binary', 2, 'string', 'receive']] as const) {
+    it(`${name}, ${path} path: 1-byte fragments each in a 64 KiB chunk of pings pin at most twice the bytes counted`, () => {
       let pings = 0;
       const r = new FrameReader({ role: 'server', textAs }, { onMessage() {}, onPing: () => pings++, onPong() {}, onClose() {}, onError: (e) => { throw e; } });
       const ping = buildFrame({ opcode: 9, payload: new Uint8Array(125), mask: key() });
@@ -35,7 +35,17 @@ describe('memory pinned by held fragments', () => {
       const chunks = 200;
       for (let i = 0; i < chunks; i++) {
         const frag = buildFrame({ fin: false, opcode: i === 0 ? op : 0, payload: new Uint8Array([0x61]), mask: key() });
-        r.push(Buffer.concat([pingRun, frag])); // a fresh 64 KiB chunk each time, as a socket read gives
+        const chunk = Buffer.concat([pingRun, frag]); // a fresh 64 KiB chunk each time, as a socket read gives
+        if (path === 'push') r.push(chunk);
+        else {
+          for (let p = 0; p < chunk.length;) {
+            const into = r.receiveBuffer();
+            const n = Math.min(into.length, chunk.length - p);
+            into.set(chunk.subarray(p, p + n));
+            r.received(n);
+            p += n;
+          }
+        }
       }
       expect(pings).toBe(500 * chunks);
       expect(r.bufferedBytes).toBe(chunks);
