@@ -4,7 +4,7 @@
 # undefined behaviour in native/ aborts the run with a report. The ASan build lives in a separate
 # copy of the package (build/asan-pkg/) so the normal build/ and prebuilds/ are untouched.
 #
-#   sh scripts/asan-native.sh [fuzz.mjs options, default --frames 300000 --paths both]
+#   sh scripts/asan-native.sh [fuzz.mjs options for each kernel path, default --frames 100000 --paths both]
 #
 # Leak detection is off for the fuzz run because node itself (V8, libuv) keeps allocations alive at
 # exit that LeakSanitizer reports; the addon allocates no memory at all (no malloc in native/, it
@@ -35,7 +35,7 @@ nodedir=$(npm config get nodedir 2>/dev/null || true)
 nm -D "$pkg/build/Release/wsframe.node" | grep -q __asan_report || { echo "asan-native: the addon was not instrumented"; exit 1; }
 libasan=$(gcc -print-file-name=libasan.so)
 libubsan=$(gcc -print-file-name=libubsan.so)
-[ $# -gt 0 ] || set -- --frames 300000 --paths both
+[ $# -gt 0 ] || set -- --frames 100000 --paths both
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # The self-test on load plus the fuzz corpus, every native kernel path (AVX2 is the default here).
@@ -46,5 +46,10 @@ LD_PRELOAD="$libasan $libubsan" node -e "
   console.log('ASan addon loaded:', s);
 "
 LD_PRELOAD="$libasan $libubsan" node "$pkg/scripts/native-exercise.cjs"
-LD_PRELOAD="$libasan $libubsan" node scripts/fuzz.mjs --package "$pkg" --backend native --seed 11 "$@"
+# The fuzz corpus once per kernel path this CPU has (the addon picks AVX2 here by default).
+paths=$(LD_PRELOAD="$libasan $libubsan" node -e "console.log(require('$pkg/dist/cjs/backend-native.js').nativePaths().join(' '))")
+for path in $paths; do
+  echo "asan-native: fuzz on the $path path"
+  LD_PRELOAD="$libasan $libubsan" node scripts/fuzz.mjs --package "$pkg" --backend native --native-path "$path" --seed 11 "$@"
+done
 echo "asan-native: no AddressSanitizer or UBSan report"

@@ -7,6 +7,7 @@
  *
  *   node scripts/fuzz.mjs [--frames N] [--seed S] [--backend js,wasm,native] [--paths alternate|both]
  *                         [--quick] [--replay fuzz-findings/<file>.json or a directory] [--package <dir>]
+ *                         [--native-path scalar|sse2|avx2|neon]
  *
  * --frames: frames to feed EACH backend (default 10,000,000; --quick: 200,000).
  * --paths alternate (default): input i goes through push when i is even, through the receive
@@ -54,6 +55,12 @@ const { prng } = await import(pathToFileURL(join(out, 'reference.js')).href);
 // --package: another copy of the package to fuzz (scripts/asan-native.sh points it at an ASan build).
 const { FrameReader, backendStatus } = require(join(arg('package', root), 'dist', 'cjs', 'index.js'));
 
+// --native-path scalar|sse2|avx2|neon: run the native backend on that kernel path (ASan runs each).
+const nativePath = arg('native-path', undefined);
+if (nativePath !== undefined) {
+  const { setNativePath } = require(join(arg('package', root), 'dist', 'cjs', 'backend-native.js'));
+  setNativePath(nativePath);
+}
 const available = backendStatus().filter((b) => b.available).map((b) => b.name);
 const backends = arg('backend', available.join(',')).split(',');
 for (const b of backends) {
@@ -147,12 +154,12 @@ while (frames < framesTarget && !stopRequested) {
 const seconds = (performance.now() - start) / 1000;
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 const summary = {
-  stoppedEarly: stopRequested, seed, backends, paths: pathsMode, framesPerBackend: frames, inputs, bytesPerBackend: bytes, seconds: Math.round(seconds),
+  stoppedEarly: stopRequested, seed, backends, nativePath: nativePath ?? null, paths: pathsMode, framesPerBackend: frames, inputs, bytesPerBackend: bytes, seconds: Math.round(seconds),
   framesPerSecondPerBackend: Math.round(frames / seconds), crashes, disagreements, inputsEndingInError: errorsEnded, kinds,
   maxBufferedBytes: maxBuffered, slowestInput: slowest, slowOutliers: outliers, slowThresholdMs: slowMs,
   peakRssMiB: Math.round(peakRss / 1048576), node: process.version,
 };
 console.log(JSON.stringify(summary, null, 1));
 mkdirSync(join(root, 'results'), { recursive: true });
-writeFileSync(join(root, 'results', `fuzz-${seed}.json`), JSON.stringify(summary, null, 1) + '\n');
+writeFileSync(join(root, 'results', `fuzz-${seed}${nativePath === undefined ? '' : `-${nativePath}`}.json`), JSON.stringify(summary, null, 1) + '\n');
 process.exit(crashes + disagreements === 0 ? 0 : 1);
