@@ -220,9 +220,10 @@ describe('hostile peers', () => {
         clearInterval(drip);
       }
     });
-    // headersTimeout is checked every min(1000, timeout) ms: closed within 2 × the timeout (+ slack).
+    // headersTimeout is checked every min(1000, timeout) ms: closed within 2 × the timeout, plus
+    // slack for a loaded machine; the trickle itself would have lasted ~15 s.
     expect(ms).toBeGreaterThanOrEqual(LIMITS.handshakeTimeout - 50);
-    expect(ms).toBeLessThan(2 * LIMITS.handshakeTimeout + 400);
+    expect(ms).toBeLessThan(2 * LIMITS.handshakeTimeout + 900);
     expect(live.has('/slow')).toBe(false);
     row('slowloris (1 byte / 100 ms)', 'socket closed by handshakeTimeout, no connection', `≤ maxHeaderSize (${LIMITS.maxHeaderSize} B) held by the HTTP parser`, `closed after ${ms} ms (timeout ${LIMITS.handshakeTimeout} ms)`);
   });
