@@ -60,7 +60,10 @@ describe('module shapes (the built CommonJS and ESM entries users load)', () => 
   });
 });
 
-const LENGTHS = [0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63, 64, 65, 95, 96, 97, 127, 128, 129, 255, 256, 257, 1000, 4099];
+// Every size class of the kernels plus each drop-in threshold and its neighbours.
+const thresholdSizes = Object.values(DROPIN_THRESHOLDS).flatMap((t) => [t.maskJsBelow, t.unmaskJsBelow, t.utf8JsBelow, t.utf8NodeFrom]);
+const LENGTHS = [...new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63, 64, 65, 95, 96, 97, 127, 128, 129, 255, 256, 257, 1000, 4099,
+  ...thresholdSizes.filter(Number.isFinite).flatMap((n) => [n - 1, n, n + 1])])].sort((a, b) => a - b);
 
 /** `n` bytes starting `align` bytes into a fresh ArrayBuffer (so alignment is known). */
 function at(align: number, n: number, fill?: Uint8Array): Buffer {
@@ -166,14 +169,37 @@ describe.each(backends)('same results as bufferutil (%s backend)', (name) => {
   });
 });
 
-describe('thresholds', () => {
-  it('exist for every backend and never exceed what keeps ws calls on the backend', () => {
-    for (const name of ['native', 'wasm', 'js'] as const) {
-      const t = DROPIN_THRESHOLDS[name];
-      expect(t.maskJsBelow).toBeGreaterThan(0);
-      expect(t.unmaskJsBelow).toBeGreaterThan(0);
-      expect(t.utf8JsBelow).toBeGreaterThan(0);
-    }
+describe('utf-8-validate where Node has no buffer.isUtf8 (Node < 18.14: the backend path)', () => {
+  it('gives utf-8-validate\'s answers on every backend', async () => {
+    assertBuilt();
+    // A child process: the module decides at load whether Node has isUtf8.
+    const script = `
+      require('node:buffer').isUtf8 = undefined;
+      const ours = require('wsframe/utf-8-validate');
+      const real = require('utf-8-validate');
+      const { useBackend, backendStatus } = require('wsframe');
+      const { INVALID, VALID } = JSON.parse(process.argv[1]);
+      let checked = 0, wrong = [];
+      for (const s of backendStatus().filter((b) => b.available)) {
+        useBackend(s.name);
+        for (const n of [0, 1, 23, 24, 47, 48, 95, 96, 97, 127, 128, 129, 300, 5000]) {
+          const base = Buffer.from('abc é€😀 xyz '.repeat(Math.ceil(n / 10) + 1)).subarray(0, n);
+          for (const seq of [...INVALID, ...VALID, []]) {
+            for (const at of [0, n >> 1, Math.max(0, n - seq.length)]) {
+              const b = Buffer.alloc(Math.max(n, at + seq.length));
+              base.copy(b); Buffer.from(seq).copy(b, at);
+              if (ours(b) !== real(b)) wrong.push([s.name, n, seq, at]);
+              checked++;
+            }
+          }
+        }
+      }
+      console.log(JSON.stringify({ checked, wrong: wrong.slice(0, 5) }));`;
+    const r = await runNode(ROOT, ['-e', script, JSON.stringify({ INVALID: INVALID_SEQUENCES, VALID: VALID_BOUNDARIES })]);
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout) as { checked: number; wrong: unknown[] };
+    expect(out.wrong).toEqual([]);
+    expect(out.checked).toBeGreaterThan(2000);
   });
 });
 
@@ -204,8 +230,12 @@ describe('bad arguments throw instead of aborting the process', () => {
     }
     expect(() => bufferutil.mask(src, key, out, '1' as unknown as number, 4)).toThrow(RangeError);
     expect(() => bufferutil.mask(src, Buffer.from([1, 2, 3]), out, 0, 4)).toThrow(RangeError);
-    // Partly overlapping source and output (same memory, different start) is refused.
-    expect(() => bufferutil.mask(src, key, src, 1, 32)).toThrow(RangeError);
+    // Partly overlapping source and output: unspecified bytes as with bufferutil, but only inside
+    // output[offset, offset + length).
+    const shared = Buffer.alloc(80, 5);
+    bufferutil.mask(shared.subarray(8, 40), key, shared.subarray(8), 1, 32);
+    expect(shared.subarray(0, 9).equals(Buffer.alloc(9, 5))).toBe(true);
+    expect(shared.subarray(41).equals(Buffer.alloc(39, 5))).toBe(true);
     expect(out.equals(Buffer.alloc(64))).toBe(true);
     expect(src.equals(Buffer.alloc(64, 7))).toBe(true);
     // Boundaries that are valid: length 0 at the very end, offset + length exactly the output.
