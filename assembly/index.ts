@@ -185,20 +185,24 @@ const T_INCOMPLETE: usize = memory.data<u8>([
 ], 16);
 
 // @ts-ignore: decorator
-@inline function checkBlock(prev: v128, cur: v128, t1: v128, t2: v128, t3: v128): v128 {
+@inline function checkBlock(prev: v128, cur: v128, prevHigh: v128, curHigh: v128, t1: v128, t2: v128, t3: v128): v128 {
+  // p1/p2/p3: the bytes 1, 2 and 3 positions back (byte-wise concatenation shifts of prev:cur).
+  // High nibbles of p1 are shifted the same way from the blocks' high nibbles, computed once each.
   const p1 = i8x16.shuffle(prev, cur, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
+  const p1High = i8x16.shuffle(prevHigh, curHigh, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
   const p2 = i8x16.shuffle(prev, cur, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29);
   const p3 = i8x16.shuffle(prev, cur, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28);
-  const nib = i8x16.splat(0x0f);
   const classes = v128.and(
     v128.and(
-      i8x16.swizzle(t1, i8x16.shr_u(p1, 4)),
-      i8x16.swizzle(t2, v128.and(p1, nib)),
+      i8x16.swizzle(t1, p1High),
+      i8x16.swizzle(t2, v128.and(p1, i8x16.splat(0x0f))),
     ),
-    i8x16.swizzle(t3, i8x16.shr_u(cur, 4)),
+    i8x16.swizzle(t3, curHigh),
   );
+  // Saturating subtraction leaves the top bit set exactly when p2 >= E0 (p2 - 0x60 >= 0x80) or
+  // p3 >= F0 (p3 - 0x70 >= 0x80): cheaper than unsigned compares, which x64 lacks.
   const mustContinue = v128.and(
-    v128.or(i8x16.gt_u(p2, i8x16.splat(<i8>0xdf)), i8x16.gt_u(p3, i8x16.splat(<i8>0xef))),
+    v128.or(i8x16.sub_sat_u(p2, i8x16.splat(0x60)), i8x16.sub_sat_u(p3, i8x16.splat(0x70))),
     i8x16.splat(<i8>0x80),
   );
   return v128.xor(classes, mustContinue);
@@ -215,7 +219,9 @@ function simdBlocks(ptr: usize, len: usize): bool {
   const t3 = v128.load(T_CUR_HIGH);
   const tInc = v128.load(T_INCOMPLETE);
   const high = i8x16.splat(<i8>0x80);
+  // After an ASCII block, prevHigh may stay zero: any high nibble 0-7 selects the same classes.
   let prev = i8x16.splat(0);
+  let prevHigh = i8x16.splat(0);
   let prevIncomplete = i8x16.splat(0);
   let err = i8x16.splat(0);
   let i: usize = 0;
@@ -227,12 +233,18 @@ function simdBlocks(ptr: usize, len: usize): bool {
     if (!v128.any_true(v128.and(v128.or(v128.or(a, b), v128.or(c, d)), high))) {
       err = v128.or(err, prevIncomplete);
       prevIncomplete = i8x16.splat(0);
+      prevHigh = i8x16.splat(0);
     } else {
-      err = v128.or(err, checkBlock(prev, a, t1, t2, t3));
-      err = v128.or(err, checkBlock(a, b, t1, t2, t3));
-      err = v128.or(err, checkBlock(b, c, t1, t2, t3));
-      err = v128.or(err, checkBlock(c, d, t1, t2, t3));
+      const ah = i8x16.shr_u(a, 4);
+      const bh = i8x16.shr_u(b, 4);
+      const ch = i8x16.shr_u(c, 4);
+      const dh = i8x16.shr_u(d, 4);
+      err = v128.or(err, checkBlock(prev, a, prevHigh, ah, t1, t2, t3));
+      err = v128.or(err, checkBlock(a, b, ah, bh, t1, t2, t3));
+      err = v128.or(err, checkBlock(b, c, bh, ch, t1, t2, t3));
+      err = v128.or(err, checkBlock(c, d, ch, dh, t1, t2, t3));
       prevIncomplete = i8x16.sub_sat_u(d, tInc);
+      prevHigh = dh;
       if (v128.any_true(err)) return false;
     }
     prev = d;
@@ -243,9 +255,12 @@ function simdBlocks(ptr: usize, len: usize): bool {
     if (!v128.any_true(v128.and(a, high))) {
       err = v128.or(err, prevIncomplete);
       prevIncomplete = i8x16.splat(0);
+      prevHigh = i8x16.splat(0);
     } else {
-      err = v128.or(err, checkBlock(prev, a, t1, t2, t3));
+      const ah = i8x16.shr_u(a, 4);
+      err = v128.or(err, checkBlock(prev, a, prevHigh, ah, t1, t2, t3));
       prevIncomplete = i8x16.sub_sat_u(a, tInc);
+      prevHigh = ah;
     }
     prev = a;
     i += 16;

@@ -78,18 +78,30 @@ WSF_TARGET("avx2") int wsf_utf8_validate_avx2(const uint8_t *p, size_t len) {
                                 (char)0xEF, (char)0xDF, (char)0xBF);
   __m256i prev = _mm256_setzero_si256(), err = _mm256_setzero_si256(), open = _mm256_setzero_si256();
   size_t i = 0;
-  for (; i + 64 <= len; i += 64) {
+  while (i + 64 <= len) {
     __m256i a = _mm256_loadu_si256((const __m256i *)(p + i));
     __m256i b = _mm256_loadu_si256((const __m256i *)(p + i + 32));
     if (_mm256_movemask_epi8(_mm256_or_si256(a, b)) == 0) {
       err = _mm256_or_si256(err, open); /* ASCII here: whatever was open is cut short */
       open = _mm256_setzero_si256();
-    } else {
-      err = _mm256_or_si256(err, nibble_errors(&t, a, prev));
-      err = _mm256_or_si256(err, nibble_errors(&t, b, a));
-      open = _mm256_subs_epu8(b, t.max_tail);
+      i += 64;
+      /* Runs of ASCII: 128 bytes per test, nothing else to carry. */
+      while (i + 128 <= len) {
+        __m256i w = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(p + i)),
+                                    _mm256_loadu_si256((const __m256i *)(p + i + 32)));
+        __m256i x = _mm256_or_si256(_mm256_loadu_si256((const __m256i *)(p + i + 64)),
+                                    _mm256_loadu_si256((const __m256i *)(p + i + 96)));
+        if (_mm256_movemask_epi8(_mm256_or_si256(w, x)) != 0) break;
+        i += 128;
+      }
+      prev = _mm256_loadu_si256((const __m256i *)(p + i - 32));
+      continue;
     }
+    err = _mm256_or_si256(err, nibble_errors(&t, a, prev));
+    err = _mm256_or_si256(err, nibble_errors(&t, b, a));
+    open = _mm256_subs_epu8(b, t.max_tail);
     prev = b;
+    i += 64;
     if ((i & 2047) == 0 && !_mm256_testz_si256(err, err)) return 0;
   }
   if (i < len) {

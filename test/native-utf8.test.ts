@@ -107,6 +107,17 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
     expect(checked).toBe(3 * INVALID.length * 140);
   });
 
+  it('ASCII runs of every length 0-420 (the ASCII skip loops) followed by each form', () => {
+    const tails = [...INVALID, ...EDGES.map(encode)];
+    for (let n = 0; n <= 420; n++) {
+      const head = Buffer.alloc(n, 0x61);
+      for (const t of tails) {
+        checkOne(path, Buffer.concat([head, Buffer.from(t)]), `ascii*${n} + form`);
+        checkOne(path, Buffer.concat([head, Buffer.from(t), head.subarray(0, 40)]), `ascii*${n} + form + ascii`);
+      }
+    }
+  });
+
   it('every valid character truncated at every split point, at every position', () => {
     for (const cp of [0xe9, 0x20ac, 0x1f600, 0x10ffff, 0x800]) {
       const seq = encode(cp);
