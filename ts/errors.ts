@@ -47,6 +47,12 @@ const CATALOG = {
   WS_ERR_BUFFERED_LIMIT: { close: 1009, kind: 'range' },
   WS_ERR_INVALID_UTF8: { close: 1007, kind: 'error' },
   WS_ERR_INFLATE: { close: 1007, kind: 'error' },
+  // Frame writer: arguments that cannot be sent (local errors, no close code).
+  WS_ERR_CONTROL_TOO_LONG: { close: undefined, kind: 'range' },
+  WS_ERR_INVALID_SEND_CLOSE_CODE: { close: undefined, kind: 'range' },
+  WS_ERR_INVALID_CLOSE_REASON: { close: undefined, kind: 'range' },
+  // Broadcaster: a subscriber that cannot keep up is dropped (1008, policy violation).
+  WS_ERR_SLOW_SUBSCRIBER: { close: 1008, kind: 'error' },
 } as const;
 
 export type ErrorCode = keyof typeof CATALOG;

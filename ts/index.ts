@@ -21,3 +21,7 @@ export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: stri
 }
 export { FrameReader } from './reader.js';
 export { isValidCloseCode } from './close-codes.js';
+export { FrameWriter } from './writer.js';
+export type { MessageData } from './writer.js';
+export { OPCODE } from './frame-types.js';
+export type { Role, WriterOptions, SendOptions, EncodedFrames } from './frame-types.js';
