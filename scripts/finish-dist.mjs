@@ -17,6 +17,7 @@ const entries = [
   ['dropin/bufferutil', 'bufferutil'],
   ['dropin/utf-8-validate', 'utf-8-validate'],
   ['dropin/register', 'register'],
+  ['dropin/register-codec', 'register-codec'],
 ];
 for (const [cjs, esm] of entries) {
   const mod = require(join(root, 'dist', 'cjs', `${cjs}.js`));
