@@ -10,9 +10,9 @@
  * - per connection, the whole receiver: permessage-deflate negotiated (ws inflates asynchronously,
  *   frame by frame), `allowSynchronousEvents: false` (ws defers events with setImmediate),
  *   `skipUTF8Validation: true` (the reader always validates), `binaryType: 'fragments'` at open;
- * - per call, the sender: compression, Blob data, fragmented sends (`fin: false`) and whatever ws
- *   has queued (its send queue is busy while it deflates or reads a Blob); ping, pong and close
- *   always use ws's own code (they are rare and carry ws's argument checks).
+ * - per call, the sender: compression, Blob data, fragmented sends (`fin: false`), messages over
+ *   FAST_SEND_MAX, and whatever ws has queued (its send queue is busy while it deflates or reads a
+ *   Blob); ping, pong and close always use ws's own code (rare, and they carry ws's argument checks).
  */
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
@@ -70,6 +70,13 @@ export interface WsCodec {
 }
 
 const EXTENSION = 'permessage-deflate';
+/**
+ * Largest message (bytes, or UTF-16 units of a string) the sender frames with FrameWriter. Larger
+ * ones go to ws's own code, which writes the header and the caller's payload without copying: the
+ * writer copies payloads up to 16 KiB into its slabs, and at 16 KiB echo that copy and the fresh
+ * 64 KiB slab every four frames cost more than ws's cork + writev (bench/dropin.mjs).
+ */
+const FAST_SEND_MAX = 4096;
 /** ws's `maxPayload: 0` and `maxFragments: 0` mean no limit. */
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
@@ -146,7 +153,6 @@ function build(wsLib: string): WsCodec {
   const OrigSender = require(join(wsLib, 'sender.js')) as WsSenderClass;
   const constants = require(join(wsLib, 'constants.js')) as { kStatusCode: symbol; EMPTY_BUFFER: Buffer };
   const { toArrayBuffer } = require(join(wsLib, 'buffer-util.js')) as { toArrayBuffer(b: Buffer): ArrayBuffer };
-  const { isBlob } = require(join(wsLib, 'validation.js')) as { isBlob(v: unknown): boolean };
   const { kStatusCode, EMPTY_BUFFER } = constants;
 
   class Receiver extends OrigReceiver {
@@ -255,8 +261,7 @@ function build(wsLib: string): WsCodec {
         !options.fin ||
         !this._firstFragment ||
         this._extensions[EXTENSION] !== undefined ||
-        !(typeof data === 'string' || data instanceof Uint8Array || ArrayBuffer.isView(data) || data instanceof ArrayBuffer) ||
-        isBlob(data)
+        !(typeof data === 'string' ? data.length <= FAST_SEND_MAX : (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) && data.byteLength <= FAST_SEND_MAX)
       ) {
         stats.wsSends++;
         super.send(data, options, cb);
