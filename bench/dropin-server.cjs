@@ -35,7 +35,7 @@ function loaded() {
   const m = require.cache[path.join(wsDir, 'lib', 'buffer-util.js')];
   const bufferUtil = m ? m.children.map((c) => c.filename).filter((f) => !f.startsWith(wsDir + path.sep)) : [];
   const codec = globalThis[Symbol.for('wsframe.register-codec')];
-  return { bufferUtil, codec: codec ? codec.stats() : null };
+  return { bufferUtil, codec: codec ? codec.stats() : null, corkOnly: globalThis[Symbol.for('wsframe.bench-cork-only')] === true };
 }
 
 process.on('message', (msg) => {

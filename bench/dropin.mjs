@@ -1,6 +1,7 @@
 // ws servers on loopback with each way of acceleration, in one run:
 //   plain ws (no bufferutil) | ws + bufferutil 4 | ws + wsframe (masking, --require wsframe/register)
 //   | ws + wsframe codec mode (--require wsframe/register-codec: receiver and sender replaced)
+//   | ablation: ws + bufferutil with its sends corked per tick (write batching alone, no wsframe)
 // Workloads: echo, 50 clients, 64 B text and 16 KiB binary; broadcast, 1 publisher + 200
 // subscribers, 64 B text. The server runs in a child process per variant (bench/dropin-server.cjs,
 // forked with the variant's flags) and reports its CPU time (process.cpuUsage) and message counts;
@@ -31,6 +32,13 @@ const VARIANTS = [
     execArgv: ['--require', path.join(root, 'dist/cjs/dropin/register.js')],
     env: {},
     expect: (l) => l.bufferUtil.some((f) => f.endsWith(path.join('dropin', 'bufferutil.js'))) && l.codec === null,
+  },
+  {
+    // Ablation: ws + bufferutil with only write batching added (bench/ws-cork-only.cjs).
+    name: 'ws + bufferutil + cork per tick',
+    execArgv: ['--require', path.join(root, 'bench/ws-cork-only.cjs')],
+    env: {},
+    expect: (l) => l.corkOnly && l.codec === null,
   },
   {
     name: 'ws + wsframe (codec mode)',

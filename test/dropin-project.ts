@@ -30,7 +30,7 @@ export function makeProject(bufferutil: BufferutilInstall): string {
   symlinkSync(ROOT, join(nm, 'wsframe'), 'dir');
   if (bufferutil === 'real') symlinkSync(dirname(require.resolve('bufferutil/package.json')), join(nm, 'bufferutil'), 'dir');
   if (bufferutil === 'alias') symlinkSync(ROOT, join(nm, 'bufferutil'), 'dir');
-  for (const f of ['dropin-scenario.cjs', 'dropin-scenario.mjs']) cpSync(join(ROOT, 'test', 'fixtures', f), join(dir, f));
+  for (const f of ['dropin-scenario.cjs', 'dropin-scenario.mjs', 'dropin-codec-fallback.cjs']) cpSync(join(ROOT, 'test', 'fixtures', f), join(dir, f));
   return dir;
 }
 

@@ -125,7 +125,7 @@ function bySide(events: string[]): Record<string, string[]> {
 const projects = new Map<BufferutilInstall, string>();
 
 async function run(install: BufferutilInstall, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
-  const r = await runNode(projects.get(install)!, args, env);
+  const r = await runNode(projects.get(install)!, args, env, 60_000);
   const line = r.stdout.trim().split('\n').pop() ?? '';
   let parsed: (Outcome & { fatal?: string }) | undefined;
   try {
@@ -161,7 +161,7 @@ beforeAll(async () => {
     await runNext();
   };
   await Promise.all([runNext(), runNext()]);
-}, 120_000);
+}, 240_000);
 
 afterAll(() => {
   for (const dir of projects.values()) removeProject(dir);
@@ -211,4 +211,33 @@ describe.each(MODES)('$name', (mode) => {
       expect((await outcomes.get(mode.name)!).loaded.codec).toBeNull();
     });
   }
+});
+
+describe('the register hook is narrow', () => {
+  it('a require of bufferutil from outside ws resolves as usual', async () => {
+    const code = "try { console.log(require.resolve('bufferutil')) } catch (e) { console.log(e.code) }";
+    const none = await runNode(projects.get('none')!, ['--require', 'wsframe/register', '-e', code]);
+    expect(none.stdout.trim()).toBe('MODULE_NOT_FOUND');
+    const real = await runNode(projects.get('real')!, ['--require', 'wsframe/register', '-e', code]);
+    expect(real.stdout.trim()).toBe(REAL_BUFFERUTIL);
+  });
+});
+
+describe('codec mode falls back to ws where it must', () => {
+  it('allowSynchronousEvents false, skipUTF8Validation, binaryType fragments: ws classes, same events', async () => {
+    const [p, c] = await Promise.all([
+      runNode(projects.get('none')!, ['dropin-codec-fallback.cjs'], {}, 60_000),
+      runNode(projects.get('none')!, ['--require', 'wsframe/register-codec', 'dropin-codec-fallback.cjs'], {}, 60_000),
+    ]);
+    const plainOut = JSON.parse(p.stdout) as { events: string[]; codec: null };
+    const codecOut = JSON.parse(c.stdout) as { events: string[]; codec: CodecStats };
+    expect(plainOut.codec).toBeNull();
+    expect(codecOut.events).toEqual(plainOut.events);
+    // Both sides of the first trial, the client of the other two; every other side ran fast.
+    expect(codecOut.codec.fallbackReasons).toEqual({ 'allowSynchronousEvents: false': 2, skipUTF8Validation: 1, "binaryType 'fragments'": 1 });
+    expect(codecOut.codec.fast).toBe(2);
+    // What the fallbacks preserve: skipped validation delivers the bytes, 'fragments' gives arrays.
+    expect(plainOut.events).toContain('skipUTF8Validation: client message text Buffer c328');
+    expect(plainOut.events.some((e) => e.startsWith("binaryType 'fragments': client message binary array of 1"))).toBe(true);
+  });
 });

@@ -235,11 +235,21 @@ function build(wsLib: string): WsCodec {
     private readonly _wsfServer: FrameWriter;
     private _wsfClient: FrameWriter | null = null;
     private readonly _wsfGenerateMask: ((mask: Buffer) => void) | undefined;
+    /** The socket is corked until the end of this tick (see send). */
+    _wsfCorked = false;
 
     constructor(socket: Duplex, extensions?: Record<string, unknown>, generateMask?: (mask: Buffer) => void) {
       super(socket, extensions, generateMask);
       this._wsfServer = new FrameWriter({ role: 'server' });
       this._wsfGenerateMask = generateMask;
+      // ws.terminate() destroys the socket at once; with ws's own sender, frames sent earlier in
+      // the same tick were already handed to the kernel. Flush the tick's cork first to match.
+      const sender = this;
+      const destroy = socket.destroy;
+      socket.destroy = function (this: Duplex, err?: Error) {
+        if (sender._wsfCorked) uncork(sender);
+        return destroy.call(this, err);
+      };
     }
 
     private _wsfClientWriter(): FrameWriter {
@@ -273,15 +283,26 @@ function build(wsLib: string): WsCodec {
       if (typeof data === 'string') frames = options.binary ? w.binary(Buffer.from(data, 'utf8')) : w.text(data);
       else frames = w.binary(data as ArrayBufferView | ArrayBuffer, options.binary ? undefined : { binary: false });
       const socket = this._socket;
+      if (!this._wsfCorked) {
+        // Every frame sent in this tick leaves in one writev: an echo or broadcast server answers
+        // a whole TCP read's worth of messages synchronously, and a write syscall per small
+        // message was the largest cost left. end() and destroy() flush or drop a corked socket.
+        this._wsfCorked = true;
+        socket.cork();
+        process.nextTick(uncork, this);
+      }
       if (!Array.isArray(frames)) {
         socket.write(frames, cb);
         return;
       }
-      socket.cork();
       for (let i = 0; i < frames.length - 1; i++) socket.write(frames[i]);
       socket.write(frames[frames.length - 1], cb);
-      socket.uncork();
     }
+  }
+
+  function uncork(sender: Sender): void {
+    sender._wsfCorked = false;
+    sender._socket.uncork();
   }
 
   return { Receiver, Sender };
