@@ -184,8 +184,16 @@ const T_INCOMPLETE: usize = memory.data<u8>([
   0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xef, 0xdf, 0xbf,
 ], 16);
 
+// Splatted constants, loaded from memory once per call: written as v128.const, Binaryen keeps them
+// inside the loop and V8 rebuilds each one (movq/pinsrq) at every use.
+const K_0F: usize = memory.data<u8>([0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f, 0x0f], 16);
+const K_60: usize = memory.data<u8>([0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60, 0x60], 16);
+const K_70: usize = memory.data<u8>([0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70, 0x70], 16);
+const K_80: usize = memory.data<u8>([0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80], 16);
+
 // @ts-ignore: decorator
-@inline function checkBlock(prev: v128, cur: v128, prevHigh: v128, curHigh: v128, t1: v128, t2: v128, t3: v128): v128 {
+@inline function checkBlock(prev: v128, cur: v128, prevHigh: v128, curHigh: v128, t1: v128, t2: v128, t3: v128,
+  k0f: v128, k60: v128, k70: v128, k80: v128): v128 {
   // p1/p2/p3: the bytes 1, 2 and 3 positions back (byte-wise concatenation shifts of prev:cur).
   // High nibbles of p1 are shifted the same way from the blocks' high nibbles, computed once each.
   const p1 = i8x16.shuffle(prev, cur, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
@@ -195,15 +203,15 @@ const T_INCOMPLETE: usize = memory.data<u8>([
   const classes = v128.and(
     v128.and(
       i8x16.swizzle(t1, p1High),
-      i8x16.swizzle(t2, v128.and(p1, i8x16.splat(0x0f))),
+      i8x16.swizzle(t2, v128.and(p1, k0f)),
     ),
     i8x16.swizzle(t3, curHigh),
   );
   // Saturating subtraction leaves the top bit set exactly when p2 >= E0 (p2 - 0x60 >= 0x80) or
   // p3 >= F0 (p3 - 0x70 >= 0x80): cheaper than unsigned compares, which x64 lacks.
   const mustContinue = v128.and(
-    v128.or(i8x16.sub_sat_u(p2, i8x16.splat(0x60)), i8x16.sub_sat_u(p3, i8x16.splat(0x70))),
-    i8x16.splat(<i8>0x80),
+    v128.or(i8x16.sub_sat_u(p2, k60), i8x16.sub_sat_u(p3, k70)),
+    k80,
   );
   return v128.xor(classes, mustContinue);
 }
@@ -218,7 +226,10 @@ function simdBlocks(ptr: usize, len: usize): bool {
   const t2 = v128.load(T_P1_LOW);
   const t3 = v128.load(T_CUR_HIGH);
   const tInc = v128.load(T_INCOMPLETE);
-  const high = i8x16.splat(<i8>0x80);
+  const k0f = v128.load(K_0F);
+  const k60 = v128.load(K_60);
+  const k70 = v128.load(K_70);
+  const high = v128.load(K_80);
   // After an ASCII block, prevHigh may stay zero: any high nibble 0-7 selects the same classes.
   let prev = i8x16.splat(0);
   let prevHigh = i8x16.splat(0);
@@ -226,29 +237,37 @@ function simdBlocks(ptr: usize, len: usize): bool {
   let err = i8x16.splat(0);
   let i: usize = 0;
   while (i + 64 <= len) {
-    const a = v128.load(ptr + i);
-    const b = v128.load(ptr + i, 16);
-    const c = v128.load(ptr + i, 32);
-    const d = v128.load(ptr + i, 48);
-    if (!v128.any_true(v128.and(v128.or(v128.or(a, b), v128.or(c, d)), high))) {
+    // ASCII run: a tight loop with no vector state, 64 bytes per test of the top bits.
+    if (i8x16.bitmask(v128.or(
+      v128.or(v128.load(ptr + i), v128.load(ptr + i, 16)),
+      v128.or(v128.load(ptr + i, 32), v128.load(ptr + i, 48)),
+    )) == 0) {
+      i += 64;
+      while (i + 64 <= len && i8x16.bitmask(v128.or(
+        v128.or(v128.load(ptr + i), v128.load(ptr + i, 16)),
+        v128.or(v128.load(ptr + i, 32), v128.load(ptr + i, 48)),
+      )) == 0) i += 64;
+      // The block before the run must not have ended inside a sequence.
       err = v128.or(err, prevIncomplete);
       prevIncomplete = i8x16.splat(0);
+      // Any ASCII block acts like zeros as the previous block (classes of high nibble 0-7 are the
+      // same, and no byte >= E0 requires a continuation), so the run's last block is not reloaded.
       prevHigh = i8x16.splat(0);
-    } else {
-      const ah = i8x16.shr_u(a, 4);
-      const bh = i8x16.shr_u(b, 4);
-      const ch = i8x16.shr_u(c, 4);
-      const dh = i8x16.shr_u(d, 4);
-      err = v128.or(err, checkBlock(prev, a, prevHigh, ah, t1, t2, t3));
-      err = v128.or(err, checkBlock(a, b, ah, bh, t1, t2, t3));
-      err = v128.or(err, checkBlock(b, c, bh, ch, t1, t2, t3));
-      err = v128.or(err, checkBlock(c, d, ch, dh, t1, t2, t3));
-      prevIncomplete = i8x16.sub_sat_u(d, tInc);
-      prevHigh = dh;
-      if (v128.any_true(err)) return false;
+      prev = i8x16.splat(0);
+      continue;
     }
-    prev = d;
-    i += 64;
+    // Non-ASCII: one 16-byte block at a time. Interleaving four blocks makes V8 spill registers.
+    const end = i + 64;
+    do {
+      const cur = v128.load(ptr + i);
+      const curHigh = v128.and(i16x8.shr_u(cur, 4), k0f);
+      err = v128.or(err, checkBlock(prev, cur, prevHigh, curHigh, t1, t2, t3, k0f, k60, k70, high));
+      prev = cur;
+      prevHigh = curHigh;
+      i += 16;
+    } while (i < end);
+    prevIncomplete = i8x16.sub_sat_u(prev, tInc);
+    if (v128.any_true(err)) return false;
   }
   while (i < len) {
     const a = v128.load(ptr + i);
@@ -257,8 +276,9 @@ function simdBlocks(ptr: usize, len: usize): bool {
       prevIncomplete = i8x16.splat(0);
       prevHigh = i8x16.splat(0);
     } else {
-      const ah = i8x16.shr_u(a, 4);
-      err = v128.or(err, checkBlock(prev, a, prevHigh, ah, t1, t2, t3));
+      // i16x8 shift + mask: V8 emulates i8x16.shr_u with a mask it rebuilds at every use.
+      const ah = v128.and(i16x8.shr_u(a, 4), k0f);
+      err = v128.or(err, checkBlock(prev, a, prevHigh, ah, t1, t2, t3, k0f, k60, k70, high));
       prevIncomplete = i8x16.sub_sat_u(a, tInc);
       prevHigh = ah;
     }

@@ -8,6 +8,9 @@ import {
   RANGES, encodeCodePoint, keyAtPhase, randomBytes, randomUtf8, refMask, refStream, refValid, rng,
 } from './wasm-reference';
 
+// Exhaustive loops: generous timeouts, the CI/dev machines are small and shared.
+vi.setConfig({ testTimeout: 120_000 });
+
 const backend = load();
 const SCRATCH = 256 * 1024;
 
@@ -20,9 +23,10 @@ function placed(bytes: Uint8Array, at: number): Uint8Array {
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a.buffer, a.byteOffset, a.length).equals(Buffer.from(b.buffer, b.byteOffset, b.length));
 
 describe('wasm backend: module and loading', () => {
-  it('identifies itself', () => {
+  it('identifies itself, and load() shares one stateless backend', () => {
     expect(backend.name).toBe('wasm');
     expect(backend.variant).toBe('simd128');
+    expect(load()).toBe(backend);
   });
 
   it('the embedded module needs no imports (env.abort removed) and exports the kernels', () => {
@@ -213,6 +217,22 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     expect(same(outMem.subarray(10), want)).toBe(true);
   });
 
+  it('mixes resident and non-resident source/output beyond the scratch size (chunked)', () => {
+    const len = SCRATCH + SCRATCH / 2 + 3;
+    const arena = createWasmArena(2 * len + 64);
+    const data = randomBytes(rng(18), len);
+    const key = 0x9e3779b9;
+    const want = refMask(data, key);
+    const inMem = arena.view().subarray(1, 1 + len);
+    inMem.set(data);
+    const out = new Uint8Array(len + 2);
+    arena.backend.mask(inMem, key, out, 2, len);
+    expect(same(out.subarray(2), want)).toBe(true);
+    const outMem = arena.view().subarray(len + 8, 2 * len + 9);
+    arena.backend.mask(placed(data, 3), key, outMem, 1, len);
+    expect(same(outMem.subarray(1), want)).toBe(true);
+  });
+
   it('the raw exports work by pointer on the arena (how the frame reader calls them)', () => {
     const arena = createWasmArena(1 << 16);
     const text = Buffer.from('héllo wörld, こんにちは 🌍 '.repeat(20));
@@ -268,8 +288,11 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     expect(same(outside3, refMask(data, key))).toBe(true);
   });
 
-  it('rejects a bad arena size', () => {
+  it('rejects a bad arena size, and growth beyond what WebAssembly allows', () => {
     expect(() => createWasmArena(-1)).toThrow(RangeError);
     expect(() => createWasmArena(1.5)).toThrow(/out of range/);
+    const arena = createWasmArena(0);
+    expect(() => arena.grow(2 ** 40)).toThrow(/cannot grow the WebAssembly arena/);
+    expect(arena.view().length).toBe(arena.size);
   });
 });

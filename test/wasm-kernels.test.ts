@@ -1,11 +1,15 @@
 // Raw WASM kernels (mask, utf8Validate, utf8Stream by pointer) against the plain references,
 // run on an arena so inputs sit at chosen addresses (alignments) in WASM memory.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
 import { createWasmArena } from '../ts/backend-wasm';
 import {
   BAD_SEQUENCES, RANGES, keyAtPhase, randomBytes, randomUtf8, refMask, refStream, refValid, rng,
 } from './wasm-reference';
+
+// Exhaustive loops: generous timeouts, the CI/dev machines are small and shared.
+vi.setConfig({ testTimeout: 120_000 });
 
 const arena = createWasmArena(1 << 20);
 const ex = arena.exports;
@@ -49,13 +53,12 @@ describe('wasm mask kernel', () => {
             const dAt = 4096 + dof;
             m.fill(0xee, dAt - 8, dAt + len + 8);
             ex.mask(base + so, base + dAt, len, key);
-            const got = mem().subarray(dAt, dAt + len);
+            const got = m.subarray(dAt, dAt + len);
             if (!Buffer.from(got).equals(Buffer.from(want))) {
               throw new Error(`mismatch len=${len} phase=${phase} src+${so} dst+${dof}`);
             }
             // No byte written outside [dst, dst + len).
-            expect(mem()[dAt - 1]).toBe(0xee);
-            expect(mem()[dAt + len]).toBe(0xee);
+            if (m[dAt - 1] !== 0xee || m[dAt + len] !== 0xee) throw new Error(`wrote outside dst, len=${len} dst+${dof}`);
             checked++;
           }
         }
@@ -256,5 +259,54 @@ describe('wasm UTF-8 kernels, streaming', () => {
       }
       expect(st === 0).toBe(refValid(x));
     }
+  });
+});
+
+describe('wasm UTF-8 kernels, property-based (fast-check)', () => {
+  // Bytes at every class boundary of the grammar, plus ASCII, so random arrays hit edge cases.
+  const edgeByte = fc.constantFrom(
+    0x00, 0x41, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2, 0xdf, 0xe0, 0xe1, 0xec,
+    0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xf7, 0xf8, 0xfb, 0xfc, 0xfd, 0xfe, 0xff,
+  );
+  const tailByte = fc.constantFrom(0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf);
+  // A lead byte followed by 0-4 continuation-range bytes: near-valid sequences, so an error is
+  // usually the only one in otherwise valid text (two errors would hide each other).
+  const sequence = fc.tuple(edgeByte, fc.array(tailByte, { maxLength: 4 })).map(([lead, tail]) => Uint8Array.from([lead, ...tail]));
+  const mostlyText = fc.oneof(
+    { weight: 6, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }).map((t) => Buffer.from(t)) },
+    { weight: 2, arbitrary: sequence },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: 6 }) },
+    { weight: 1, arbitrary: fc.array(edgeByte, { maxLength: 6 }).map((a) => Uint8Array.from(a)) },
+  );
+  const input = fc.array(mostlyText, { maxLength: 8 }).map((parts) => Uint8Array.from(Buffer.concat(parts)));
+
+  it('one-shot equals the grammar reference and isUtf8', () => {
+    fc.assert(
+      fc.property(input, fc.nat(7), (x, at) => {
+        const want = refValid(x);
+        return want === isUtf8(x) && validate(x, at) === want;
+      }),
+      { numRuns: 20000, seed: 42 },
+    );
+  });
+
+  it('streaming over random splits equals the reference DFA after every chunk', () => {
+    fc.assert(
+      fc.property(input, fc.array(fc.nat(120), { maxLength: 8 }), (x, cuts) => {
+        const points = [...new Set(cuts.map((c) => c % (x.length + 1)))].sort((p, q) => p - q);
+        let st = 0;
+        let ref = 0;
+        let prev = 0;
+        for (const p of [...points, x.length]) {
+          const c = x.subarray(prev, p);
+          st = stream(st, c, p & 7);
+          ref = refStream(ref, c);
+          if (st !== ref) return false;
+          prev = p;
+        }
+        return (st === 0) === refValid(x);
+      }),
+      { numRuns: 5000, seed: 7 },
+    );
   });
 });

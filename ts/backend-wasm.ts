@@ -248,12 +248,16 @@ class WasmBackend implements Backend {
   }
 }
 
+let loaded: Backend | undefined;
+
 /**
  * Loads the WebAssembly backend (name 'wasm', variant 'simd128'). Throws an Error with code
  * WSFRAME_ERR_BACKEND_UNAVAILABLE and a human-readable reason when this runtime cannot run it.
+ * The backend is stateless, so every call returns the same one (one 2 MiB instance per process).
  */
 export function load(): Backend {
-  return new WasmBackend(instantiate(), false);
+  if (loaded === undefined) loaded = new WasmBackend(instantiate(), false);
+  return loaded;
 }
 
 const PAGE = 65536;
@@ -294,7 +298,12 @@ export function createWasmArena(bytes: number): WasmArena {
   const base = (ex.heapBase() + 63) & ~63;
   const ensure = (n: number): void => {
     const need = base + n - memory.buffer.byteLength;
-    if (need > 0) memory.grow(Math.ceil(need / PAGE));
+    if (need <= 0) return;
+    try {
+      memory.grow(Math.ceil(need / PAGE));
+    } catch (err) {
+      throw wsError('ERR_OUT_OF_RANGE', `wsframe: cannot grow the WebAssembly arena to ${n} bytes (${(err as Error).message})`);
+    }
   };
   ensure(bytes);
   let cachedBuf: ArrayBuffer | undefined;
