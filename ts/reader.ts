@@ -45,6 +45,8 @@ const PREALLOC_MAX = 256 * 1024;
  */
 const BATCH_SPAN = 4096;
 const BATCH_MAX = 256;
+/** The text scratch is dropped after a message that grew it beyond this. */
+const TEXT_SCRATCH_KEEP = 1024 * 1024;
 /** Size of the buffer `receiveBuffer()` hands to the socket. */
 const RECEIVE_SIZE = 64 * 1024;
 
@@ -105,6 +107,10 @@ export class FrameReader {
   private utf8 = UTF8_ACCEPT;
 
   private recv: SliceBuffer | null = null;
+
+  /** Text messages of several frames are gathered here (reused) and decoded once. */
+  private textBuf: SliceBuffer = EMPTY;
+  private textLen = 0;
 
   /** Offsets of the ASCII text payloads batched by wholeMessages (see flushText). */
   private readonly batchStarts = new Int32Array(BATCH_MAX);
@@ -427,9 +433,11 @@ export class FrameReader {
     this.words = new Int32Array(ab, 0, ab.byteLength >>> 2);
   }
 
-  /** The unmasked payload `buf[s, e)`: a view into `buf` (unmasked in place) when owned, else a copy. */
+  /**
+   * The unmasked payload `buf[s, e)`, unmasked in place (the reader owns the bytes on both paths):
+   * a view into `buf` when `owned` (a pushed chunk), else a copy (the reused receive buffer).
+   */
   private payloadOf(buf: SliceBuffer, s: number, e: number, key: number, owned: boolean): Buffer {
-    if (!owned) return this.copyOut(buf, s, e, key);
     if (key !== 0) {
       if (e - s <= INLINE_MAX) {
         if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
@@ -437,10 +445,13 @@ export class FrameReader {
       } else {
         const view = buf.subarray(s, e);
         this.kernels.unmask(view, key);
-        return view;
+        if (owned) return view;
       }
     }
-    return buf.subarray(s, e);
+    if (owned) return buf.subarray(s, e);
+    const out = Buffer.allocUnsafe(e - s);
+    buf.copy(out, 0, s, e);
+    return out;
   }
 
   /** A new buffer holding `src[s, e)` unmasked with `key`. */
@@ -459,6 +470,14 @@ export class FrameReader {
 
   /** A frame of a fragmented (or compressed) message, wholly inside `buf[s, e)`. */
   private fragment(buf: SliceBuffer, s: number, e: number, owned: boolean): void {
+    if (this.msgOpcode === 1 && !this.msgCompressed && this.textAsString) {
+      // Text becomes a string: gather it in the reader's scratch (copy and unmask in one pass),
+      // validate it there, and decode once at the end; no buffer is allocated per message.
+      const at = this.textLen;
+      this.appendText(buf, s, e - s, this.key);
+      if (this.validatePiece(this.textBuf, at, this.textLen)) this.textFrameDone();
+      return;
+    }
     const piece = this.payloadOf(buf, s, e, this.key, owned);
     if (this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(piece, 0, piece.length)) return;
     this.addPiece(piece);
@@ -475,8 +494,46 @@ export class FrameReader {
     return true;
   }
 
+  /** Appends `src[s, s + n)`, unmasked with `key`, to the text scratch, growing it as needed. */
+  private appendText(src: Buffer, s: number, n: number, key: number): void {
+    const need = this.textLen + n;
+    if (need > this.textBuf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(need, Math.min(this.textBuf.length * 2, this.maxMessageSize), 4096)) as SliceBuffer;
+      this.textBuf.copy(next, 0, 0, this.textLen);
+      this.textBuf = next;
+    }
+    this.copyUnmask(src, s, this.textBuf, this.textLen, n, key);
+    this.textLen = need;
+  }
+
+  /** After a text frame went into the scratch: checks the limit, or delivers the message after the last frame. */
+  private textFrameDone(): void {
+    if (!this.fin) {
+      if (this.msgBytes > this.maxBufferedBytes) {
+        this.fail('WS_ERR_BUFFERED_LIMIT', `an incomplete message holds more than ${this.maxBufferedBytes} bytes (maxBufferedBytes)`);
+      }
+      return;
+    }
+    const n = this.textLen;
+    this.textLen = 0;
+    this.msgOpcode = 0;
+    const text = this.textBuf.utf8Slice(0, n);
+    // A scratch grown by one huge message is not kept for the rest of the connection.
+    if (this.textBuf.length > TEXT_SCRATCH_KEEP) this.textBuf = EMPTY;
+    if (this.utf8 !== UTF8_ACCEPT) {
+      this.fail('WS_ERR_INVALID_UTF8', 'a text message ends inside a UTF-8 sequence');
+      return;
+    }
+    this.handlers.onMessage(text, false);
+  }
+
   /** Adds a data frame's complete, unmasked payload to the message; delivers it after the last frame. */
   private addPiece(piece: Buffer): void {
+    if (this.msgOpcode === 1 && !this.msgCompressed && this.textAsString) {
+      this.appendText(piece, 0, piece.length, 0);
+      this.textFrameDone();
+      return;
+    }
     if (!this.fin) {
       if (this.msgBytes > this.maxBufferedBytes) {
         this.fail('WS_ERR_BUFFERED_LIMIT', `an incomplete message holds more than ${this.maxBufferedBytes} bytes (maxBufferedBytes)`);
@@ -583,6 +640,7 @@ export class FrameReader {
     this.inPayload = false;
     this.partial = EMPTY;
     this.pieces = [];
+    this.textLen = 0;
     const err = wsError(code, `Invalid WebSocket frame: ${message}`);
     if (closeCode !== undefined) (err as { closeCode: number | undefined }).closeCode = closeCode;
     this.handlers.onError(err);
