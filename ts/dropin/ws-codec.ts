@@ -19,7 +19,6 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { FrameReader } from '../reader.js';
 import { FrameWriter } from '../writer.js';
-import { pooledMaskKey } from '../mask-keys.js';
 import type { WsFrameError } from '../errors.js';
 import type { EncodedFrames } from '../frame-types.js';
 
@@ -256,11 +255,8 @@ function build(wsLib: string): WsCodec {
       if (this._wsfClient === null) {
         const gen = this._wsfGenerateMask;
         const keyBuf = Buffer.alloc(4);
-        // ws's generateMask fills 4 key bytes; the writer takes them as a little-endian u32. The
-        // pooled default is made unsigned here: the writer hands pooled keys as signed int32 to
-        // the kernels, and the native backend refuses keys below 0 (masked text > 512 B threw).
-        const maskKey = gen === undefined ? () => pooledMaskKey() >>> 0 : () => (gen(keyBuf), keyBuf.readUInt32LE(0));
-        this._wsfClient = new FrameWriter({ role: 'client', maskKey });
+        // ws's generateMask fills 4 key bytes; the writer takes them as a little-endian u32.
+        this._wsfClient = new FrameWriter(gen === undefined ? { role: 'client' } : { role: 'client', maskKey: () => (gen(keyBuf), keyBuf.readUInt32LE(0)) });
       }
       return this._wsfClient;
     }
