@@ -20,8 +20,8 @@ import path from 'node:path';
 const require = createRequire(import.meta.url);
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
-const MEASURE_MS = quick ? 1000 : 4000;
-const WARMUP_MS = quick ? 300 : 1000;
+const MEASURE_MS = quick ? 500 : 4000;
+const WARMUP_MS = quick ? 200 : 1000;
 const ROUNDS = quick ? 1 : 2;
 
 const VARIANTS = [
@@ -36,6 +36,7 @@ const VARIANTS = [
   {
     // Ablation: ws + bufferutil with only write batching added (bench/ws-cork-only.cjs).
     name: 'ws + bufferutil + cork per tick',
+    ablation: true,
     execArgv: ['--require', path.join(root, 'bench/ws-cork-only.cjs')],
     env: {},
     expect: (l) => l.corkOnly && l.codec === null,
@@ -98,8 +99,7 @@ async function drive(port, w) {
   const frame = clientFrame(w.opcode, w.size);
   const batch = Buffer.concat(Array.from({ length: w.window }, () => frame));
   const reply = serverFrameSize(w.size);
-  const conns = [];
-  for (let i = 0; i < w.clients; i++) conns.push(await connect(port));
+  const conns = await Promise.all(Array.from({ length: w.clients }, () => connect(port)));
   let running = true;
   conns.forEach(({ sock, rest }, i) => {
     const sender = w.mode === 'echo' || i === 0;
@@ -159,7 +159,9 @@ async function cell(variant, w) {
   return { rate: count / seconds, cpuPerMsg: cpuUs / count, cpuShare: cpuUs / 1e6 / seconds };
 }
 
+// --quick (CI smoke) skips the ablation row to stay short.
 const available = VARIANTS.filter((v) => {
+  if (quick && v.ablation) return false;
   const f = v.execArgv[1];
   return f === undefined || require('node:fs').existsSync(f);
 });
