@@ -6,6 +6,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bufferutil from '../ts/dropin/bufferutil.js';
 import isValidUTF8 from '../ts/dropin/utf-8-validate.js';
@@ -288,6 +290,26 @@ describe('the npm-alias form: the package root also has bufferutil-compatible ma
       real.unmask(want, key);
       root.unmask(got, key);
       expect(got.equals(want)).toBe(true);
+    }
+  });
+});
+
+describe('TypeScript types', () => {
+  it('a user project type-checks require and import forms against the built declarations', async () => {
+    assertBuilt();
+    const dir = mkdtempSync(join(tmpdir(), 'wsframe-dropin-types-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(ROOT, join(dir, 'node_modules', 'wsframe'), 'dir');
+      symlinkSync(join(ROOT, 'node_modules', '@types'), join(dir, 'node_modules', '@types'), 'dir');
+      const files = ['uses-require.cts', 'uses-import.mts'];
+      for (const f of files) cpSync(join(ROOT, 'test', 'fixtures', 'dropin-types', f), join(dir, f));
+      const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+      const r = await runNode(dir, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', ...files], {}, 60_000);
+      expect(r.stdout + r.stderr).toBe('');
+      expect(r.code).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
