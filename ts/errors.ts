@@ -47,6 +47,11 @@ const CATALOG = {
   WS_ERR_BUFFERED_LIMIT: { close: 1009, kind: 'range' },
   WS_ERR_INVALID_UTF8: { close: 1007, kind: 'error' },
   WS_ERR_INFLATE: { close: 1007, kind: 'error' },
+  // permessage-deflate (RFC 7692): a malformed Sec-WebSocket-Extensions header (400 on a server),
+  // a server response the client must fail the connection on, work submitted after close().
+  WSFRAME_ERR_EXTENSIONS_HEADER: { close: undefined, kind: 'error' },
+  WSFRAME_ERR_EXTENSION_NEGOTIATION: { close: undefined, kind: 'error' },
+  WSFRAME_ERR_DEFLATE_CLOSED: { close: undefined, kind: 'error' },
 } as const;
 
 export type ErrorCode = keyof typeof CATALOG;
