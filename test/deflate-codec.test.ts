@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PerMessageDeflate, drainZlibPool, pooledZlibStreams } from '../ts/permessage-deflate.js';
 import { setZlibConcurrency, zlibLoad } from '../ts/zlib-limiter.js';
+import { setSyncAvailable, syncAvailable } from '../ts/zlib-sync.js';
 import { prng, randomBytes } from './reference.js';
 import { jsonMessage, params, wsCodec, wsCompress, wsDecompress } from './deflate-helpers.js';
 import type { DeflateParams } from '../ts/deflate-negotiation.js';
@@ -18,7 +19,22 @@ afterEach(() => {
   for (const c of open.splice(0)) c.close();
   setZlibConcurrency(10);
 });
-afterAll(() => drainZlibPool());
+afterAll(() => {
+  drainZlibPool();
+  setSyncAvailable(undefined);
+});
+
+it('synchronous zlib steps pass their self-test on this Node', () => {
+  expect(syncAvailable()).toBe(true);
+});
+
+// Every behaviour twice: small jobs inline (the default) and every job through the thread pool (the
+// fallback, and the path of large messages).
+describe.each([
+  ['inline small jobs', undefined],
+  ['thread pool only', false],
+] as const)('%s', (_path, sync) => {
+beforeEach(() => setSyncAvailable(sync));
 
 const MODES = [
   ['context takeover', params()],
@@ -33,9 +49,9 @@ describe('round trips between wsframe ends', () => {
     for (let i = 0; i < 40; i++) {
       const msg = i % 3 === 0 ? Buffer.from(randomBytes(rand, (rand() * 5000) | 0)) : Buffer.from(jsonMessage(i, 200 + i * 50));
       const wire = await server.compress(msg);
-      expect(await client.decompress(wire)).toEqual(msg);
+      expect((await client.decompress(wire)).equals(msg)).toBe(true);
       const back = await client.compress(msg);
-      expect(await server.decompress(back)).toEqual(msg);
+      expect((await server.decompress(back)).equals(msg)).toBe(true);
     }
   });
 
@@ -91,7 +107,7 @@ describe('byte-level interop with ws/lib/permessage-deflate.js', () => {
       const theirs = wsCodec('server', p);
       const rand = prng(bits);
       try {
-        for (let i = 0; i < 12; i++) {
+        for (let i = 0; i < 6; i++) {
           const msg = i % 4 === 3 ? Buffer.from(randomBytes(rand, 3000)) : Buffer.from(jsonMessage(i, 600 + 300 * i));
           // Server (ws) to client (wsframe).
           const fromWs = await wsCompress(theirs, msg);
@@ -168,6 +184,15 @@ describe('limits and bad input', () => {
     await expect(c.decompress(await codec('server', params()).compress('x'))).rejects.toMatchObject({ closeCode: 1009 });
   });
 
+  it('a small bomb inflated inline stops at the limit too', async () => {
+    const bomb = zlib.deflateRawSync(Buffer.alloc(3 * 1024 * 1024), { level: 9 });
+    expect(bomb.length).toBeLessThan(4096);
+    const c = codec('client', params(), { maxMessageSize: 256 * 1024 });
+    await expect(c.decompress(bomb)).rejects.toMatchObject({ code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', closeCode: 1009 });
+    const d = codec('client', params(), { maxMessageSize: 256 * 1024 });
+    expect(() => d.decompressNow(bomb) ?? (() => { throw new Error('went async'); })()).toThrow(sync === false ? 'went async' : /exceeds the limit/);
+  });
+
   it('the limit counts a fragmented message as a whole', async () => {
     const s = codec('server', params());
     const c = codec('client', params(), { maxMessageSize: 5000 });
@@ -186,7 +211,8 @@ describe('limits and bad input', () => {
 
   it('close() fails queued work and releases the streams', async () => {
     const s = codec('server', params());
-    const jobs = [s.compress(jsonMessage(1)), s.compress(jsonMessage(2)), s.compress(jsonMessage(3))];
+    // Large enough for the thread pool, so they are still queued when close() comes.
+    const jobs = [s.compress(jsonMessage(1, 40000)), s.compress(jsonMessage(2, 40000)), s.compress(jsonMessage(3, 40000))];
     s.close();
     const settled = await Promise.allSettled(jobs);
     for (const r of settled) expect(r).toMatchObject({ status: 'rejected', reason: { code: 'WSFRAME_ERR_DEFLATE_CLOSED' } });
@@ -195,19 +221,21 @@ describe('limits and bad input', () => {
 });
 
 describe('order and bounded concurrency under load', () => {
-  it('200 connections × 25 messages submitted at once: each completes in submission order, all intact', async () => {
+  it('100 connections × 20 messages submitted at once: each completes in submission order, all intact', async () => {
     setZlibConcurrency(4);
     const rand = prng(42);
     let maxRunning = 0;
-    const conns = Array.from({ length: 200 }, (_, i) => ({
+    const conns = Array.from({ length: 100 }, (_, i) => ({
       tx: codec('server', i % 2 ? params() : params({ serverNoContextTakeover: true, clientNoContextTakeover: true })),
       rx: codec('client', i % 2 ? params() : params({ serverNoContextTakeover: true, clientNoContextTakeover: true })),
       done: [] as number[],
     }));
     const all: Promise<void>[] = [];
     for (const [ci, conn] of conns.entries()) {
-      for (let m = 0; m < 25; m++) {
-        const msg = Buffer.from(jsonMessage(ci * 100 + m, 100 + ((rand() * 3000) | 0)));
+      for (let m = 0; m < 20; m++) {
+        // Mostly small messages (inline) with large ones (thread pool) among them: order must hold across both.
+        const size = m % 5 === 4 ? 17000 + ((rand() * 8000) | 0) : 100 + ((rand() * 3000) | 0);
+        const msg = Buffer.from(jsonMessage(ci * 100 + m, size));
         // Submitted back to back without awaiting: zlib runs asynchronously, completion must still be ordered.
         all.push(conn.tx.compress(msg).then((wire) => {
           maxRunning = Math.max(maxRunning, zlibLoad().running);
@@ -220,7 +248,7 @@ describe('order and bounded concurrency under load', () => {
       }
     }
     await Promise.all(all);
-    for (const conn of conns) expect(conn.done).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    for (const conn of conns) expect(conn.done).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(maxRunning).toBeLessThanOrEqual(4);
     expect(zlibLoad()).toMatchObject({ running: 0, queued: 0 });
   });
@@ -237,4 +265,5 @@ describe('order and bounded concurrency under load', () => {
     expect(pooledZlibStreams()).toBeGreaterThan(0);
     expect(pooledZlibStreams()).toBeLessThanOrEqual(32);
   });
+});
 });

@@ -52,12 +52,11 @@ export function params(p: Partial<DeflateParams> = {}): DeflateParams {
 /** A JSON market-data-like message of about `size` bytes; `seq` varies a few fields so messages look alike but differ. */
 export function jsonMessage(seq: number, size = 1024): string {
   const rows: string[] = [];
-  let i = 0;
-  let s = '';
-  while (s.length < size - 60) {
-    rows.push(`{"sym":"SYM${(seq * 7 + i) % 97}","bid":${(100 + ((seq * 13 + i * 3) % 50) / 100).toFixed(2)},"ask":${(100.5 + ((seq + i) % 40) / 100).toFixed(2)},"qty":${(seq * 31 + i * 17) % 1000}}`);
-    i++;
-    s = rows.join(',');
+  let length = 0;
+  for (let i = 0; length < size - 60; i++) {
+    const row = `{"sym":"SYM${(seq * 7 + i) % 97}","bid":${(100 + ((seq * 13 + i * 3) % 50) / 100).toFixed(2)},"ask":${(100.5 + ((seq + i) % 40) / 100).toFixed(2)},"qty":${(seq * 31 + i * 17) % 1000}}`;
+    rows.push(row);
+    length += row.length + 1;
   }
-  return `{"type":"book","seq":${seq},"rows":[${s}]}`;
+  return `{"type":"book","seq":${seq},"rows":[${rows.join(',')}]}`;
 }

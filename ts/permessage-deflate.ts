@@ -17,11 +17,17 @@ import type { WsFrameError } from './errors.js';
 import type { Role } from './frame-types.js';
 import type { DeflateParams, PerMessageDeflateOptions } from './deflate-negotiation.js';
 import { runLimited, setZlibConcurrency } from './zlib-limiter.js';
+import { stepSync, syncAvailable } from './zlib-sync.js';
+import type { SyncResult } from './zlib-sync.js';
 
 /** The empty stored block a sync flush ends with; removed from messages, restored before inflating (§7.2.1-2). */
 const TRAILER = Buffer.from([0x00, 0x00, 0xff, 0xff]);
 const EMPTY = Buffer.alloc(0);
 const DEFAULT_MAX_MESSAGE = 100 * 1024 * 1024;
+/** Largest input compressed inline (≈ 0.2 ms of zlib here); larger jobs go to the thread pool. */
+const SYNC_DEFLATE_MAX = 16 * 1024;
+/** Largest compressed input inflated inline: deflate expands at most ~1032×, so ≤ ~4 MiB of output. */
+const SYNC_INFLATE_MAX = 4 * 1024;
 
 /** A zlib stream and the output of the job it is running. */
 interface Pipe {
@@ -45,7 +51,10 @@ interface Side {
   readonly key: string;
   /** The stream in use: kept for the connection with context takeover, or until the message ends without. */
   held: Pipe | null;
+  /** An asynchronous job is running on `held`. */
   busy: boolean;
+  /** Asynchronous jobs submitted and not yet settled: while any, nothing may run synchronously. */
+  pending: number;
   /** Completion of the last job submitted: the next job starts after it. */
   tail: Promise<unknown>;
 }
@@ -66,17 +75,29 @@ function openPipe(side: Side): Pipe {
       return;
     }
     if (pipe.failure === null) {
-      pipe.failure = wsError('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `Inflated message exceeds the limit of ${pipe.limit} bytes`);
+      pipe.failure = tooBig(pipe.limit);
       // Destroying stops zlib before the next chunk: the rest of the bomb is never inflated.
       z.destroy();
       pipe.finish?.();
     }
   });
   z.on('error', (err: Error) => {
-    pipe.failure ??= wsError('WS_ERR_INFLATE', `Invalid compressed data: ${err.message}`);
+    pipe.failure ??= inflateError(err.message);
     pipe.finish?.();
   });
   return pipe;
+}
+
+function tooBig(limit: number): WsFrameError {
+  return wsError('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `Inflated message exceeds the limit of ${limit} bytes`);
+}
+
+function inflateError(why: string): WsFrameError {
+  return wsError('WS_ERR_INFLATE', `Invalid compressed data: ${why}`);
+}
+
+function closedError(): WsFrameError {
+  return wsError('WSFRAME_ERR_DEFLATE_CLOSED', 'permessage-deflate was closed');
 }
 
 function takePooled(key: string): Pipe | undefined {
@@ -113,7 +134,7 @@ function optionsKey(o: zlib.ZlibOptions): string {
 
 function makeSide(inflate: boolean, windowBits: number, noContextTakeover: boolean, zlibOptions: zlib.ZlibOptions = {}): Side {
   const key = `${inflate ? 'i' : 'd'}${windowBits}:${optionsKey(zlibOptions)}`;
-  return { inflate, windowBits, noContextTakeover, zlibOptions, key, held: null, busy: false, tail: Promise.resolve() };
+  return { inflate, windowBits, noContextTakeover, zlibOptions, key, held: null, busy: false, pending: 0, tail: Promise.resolve() };
 }
 
 function concat(chunks: Buffer[], total: number): Buffer {
@@ -172,10 +193,7 @@ export class PerMessageDeflate {
    * call order. The returned bytes are the caller's.
    */
   compress(data: Uint8Array | string, fin = true): Promise<Buffer> {
-    if (!this.canCompress) {
-      return Promise.reject(wsError('ERR_INVALID_ARG_VALUE', 'The agreed window of 8 bits cannot be honoured by zlib: send uncompressed (see shouldCompress)'));
-    }
-    return this.enqueue(this.out, data, fin);
+    return this.submit(this.out, data, fin);
   }
 
   /**
@@ -184,7 +202,29 @@ export class PerMessageDeflate {
    * with 1007 (WS_ERR_INFLATE) on invalid data; after a failure every later call fails the same way.
    */
   decompress(payload: Uint8Array, fin = true): Promise<Buffer> {
-    return this.enqueue(this.in, payload, fin);
+    return this.submit(this.in, payload, fin);
+  }
+
+  /**
+   * `compress` done synchronously when it can be without breaking order or blocking long: nothing
+   * queued in this direction, input ≤ 16 KiB, and synchronous zlib steps available. `undefined`
+   * means "call compress()". Lets a connection frame and write a small message in the same tick.
+   */
+  compressNow(data: Uint8Array | string, fin = true): Buffer | undefined {
+    this.checkCompressible();
+    const size = typeof data === 'string' ? data.length * 3 : data.length;
+    if (!this.canRunNow(this.out, size, SYNC_DEFLATE_MAX)) return undefined;
+    return this.runNow(this.out, typeof data === 'string' ? Buffer.from(data) : data, fin);
+  }
+
+  /**
+   * `decompress` done synchronously under the same conditions (compressed input ≤ 4 KiB, so at most
+   * ~4 MiB of output even for a bomb, and never more than the limit). Throws the 1007/1009 errors.
+   */
+  decompressNow(payload: Uint8Array, fin = true): Buffer | undefined {
+    if (this.inboundFailure !== null) throw this.inboundFailure;
+    if (!this.canRunNow(this.in, payload.length, SYNC_INFLATE_MAX)) return undefined;
+    return this.runNow(this.in, payload, fin);
   }
 
   /** Releases the zlib streams. Queued and later jobs fail with WSFRAME_ERR_DEFLATE_CLOSED. */
@@ -194,26 +234,68 @@ export class PerMessageDeflate {
     for (const side of [this.out, this.in]) if (!side.busy) this.drop(side);
   }
 
-  private enqueue(side: Side, data: Uint8Array | string, fin: boolean): Promise<Buffer> {
-    const job = side.tail.then(() => new Promise<Buffer>((resolve, reject) => this.start(side, data, fin, resolve, reject)));
+  private checkCompressible(): void {
+    if (!this.canCompress) {
+      throw wsError('ERR_INVALID_ARG_VALUE', 'The agreed window of 8 bits cannot be honoured by zlib: send uncompressed (see shouldCompress)');
+    }
+  }
+
+  private canRunNow(side: Side, size: number, max: number): boolean {
+    if (this.closed) throw closedError();
+    return side.pending === 0 && size <= max && syncAvailable();
+  }
+
+  private submit(side: Side, data: Uint8Array | string, fin: boolean): Promise<Buffer> {
+    try {
+      const now = side.inflate ? this.decompressNow(data as Uint8Array, fin) : this.compressNow(data, fin);
+      if (now !== undefined) return Promise.resolve(now);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    side.pending++;
+    const job = side.tail.then(() => new Promise<Buffer>((resolve, reject) => {
+      this.start(side, data, fin, (err, out) => {
+        side.pending--;
+        if (err !== null) reject(err);
+        else resolve(out!);
+      });
+    }));
     side.tail = job.catch(() => undefined);
     return job;
   }
 
-  private start(side: Side, data: Uint8Array | string, fin: boolean, resolve: (b: Buffer) => void, reject: (e: Error) => void): void {
+  private acquire(side: Side): Pipe {
+    const pipe = side.held ?? (side.noContextTakeover ? takePooled(side.key) : undefined) ?? openPipe(side);
+    side.held = pipe;
+    return pipe;
+  }
+
+  private runNow(side: Side, input: Uint8Array, fin: boolean): Buffer {
+    const pipe = this.acquire(side);
+    const limit = side.inflate ? this.maxMessageSize - this.inflated : Infinity;
+    const acc: SyncResult = { parts: [], total: 0, stop: null };
+    stepSync(pipe.z, input, limit, acc);
+    if (side.inflate && fin && acc.stop === null) stepSync(pipe.z, TRAILER, limit, acc);
+    if (acc.stop !== null) {
+      const z = pipe.z as unknown as { errored?: Error | null };
+      throw this.fail(side, pipe, acc.stop === 'limit' ? tooBig(limit) : inflateError(z.errored?.message ?? 'zlib error'));
+    }
+    return this.finishStep(side, pipe, concat(acc.parts, acc.total), acc.total, fin);
+  }
+
+  private start(side: Side, data: Uint8Array | string, fin: boolean, done: (err: Error | null, out?: Buffer) => void): void {
     runLimited((release) => {
       if (this.closed) {
         release();
-        reject(wsError('WSFRAME_ERR_DEFLATE_CLOSED', 'permessage-deflate was closed'));
+        done(closedError());
         return;
       }
       if (side.inflate && this.inboundFailure !== null) {
         release();
-        reject(this.inboundFailure);
+        done(this.inboundFailure);
         return;
       }
-      const pipe = side.held ?? (side.noContextTakeover ? takePooled(side.key) : undefined) ?? openPipe(side);
-      side.held = pipe;
+      const pipe = this.acquire(side);
       side.busy = true;
       pipe.chunks = [];
       pipe.total = 0;
@@ -222,7 +304,13 @@ export class PerMessageDeflate {
         pipe.finish = null;
         side.busy = false;
         release();
-        this.complete(side, pipe, fin, resolve, reject);
+        const { chunks, total, failure } = pipe;
+        pipe.chunks = [];
+        if (failure !== null) done(this.fail(side, pipe, failure));
+        else if (this.closed) {
+          this.drop(side);
+          done(closedError());
+        } else done(null, this.finishStep(side, pipe, concat(chunks, total), total, fin));
       };
       pipe.z.write(data);
       if (side.inflate && fin) pipe.z.write(TRAILER);
@@ -230,29 +318,23 @@ export class PerMessageDeflate {
     });
   }
 
-  private complete(side: Side, pipe: Pipe, fin: boolean, resolve: (b: Buffer) => void, reject: (e: Error) => void): void {
-    const { chunks, total, failure } = pipe;
-    pipe.chunks = [];
-    if (failure !== null) {
-      side.held = null;
-      pipe.z.destroy();
-      if (side.inflate) this.inboundFailure = failure;
-      reject(failure);
-      return;
-    }
-    if (this.closed) {
-      this.drop(side);
-      reject(wsError('WSFRAME_ERR_DEFLATE_CLOSED', 'permessage-deflate was closed'));
-      return;
-    }
-    let out = concat(chunks, total);
+  /** A step failed: the stream is mid-message and unusable; an inflate failure ends the inbound side. */
+  private fail(side: Side, pipe: Pipe, failure: WsFrameError): WsFrameError {
+    side.held = null;
+    pipe.z.destroy();
+    if (side.inflate) this.inboundFailure = failure;
+    return failure;
+  }
+
+  /** A step succeeded: count the message, strip the trailer, reset or return the stream at its end. */
+  private finishStep(side: Side, pipe: Pipe, out: Buffer, total: number, fin: boolean): Buffer {
     if (side.inflate) this.inflated = fin ? 0 : this.inflated + total;
     else if (fin) out = out.subarray(0, out.length - 4);
     if (fin && side.noContextTakeover) {
       side.held = null;
       recycle(pipe);
     }
-    resolve(out);
+    return out;
   }
 
   private drop(side: Side): void {
