@@ -136,7 +136,15 @@ export function acceptDeflateOffer(
   header: string | readonly string[] | undefined,
   options: PerMessageDeflateOptions = {},
 ): { params: DeflateParams; response: string } | null {
-  for (const element of parseExtensions(header)) {
+  return acceptDeflateElements(parseExtensions(header), options);
+}
+
+/** `acceptDeflateOffer` over already parsed elements (other extensions' elements are skipped). */
+export function acceptDeflateElements(
+  elements: readonly ExtensionElement[],
+  options: PerMessageDeflateOptions = {},
+): { params: DeflateParams; response: string } | null {
+  for (const element of elements) {
     if (element.name !== EXTENSION_NAME) continue;
     const offer = parseParams(element.params, false);
     if (typeof offer === 'string') continue;
@@ -186,7 +194,7 @@ export function buildDeflateOffer(options: PerMessageDeflateOptions = {}): strin
   return formatExtensions([offerElement(options)]);
 }
 
-function offerElement(options: PerMessageDeflateOptions): ExtensionElement {
+export function offerElement(options: PerMessageDeflateOptions): ExtensionElement {
   const params: ExtensionParam[] = [];
   if (options.serverNoContextTakeover) params.push(['server_no_context_takeover', true]);
   if (options.clientNoContextTakeover) params.push(['client_no_context_takeover', true]);
@@ -213,7 +221,12 @@ export function acceptDeflateResponse(
   header: string | readonly string[] | undefined,
   options: PerMessageDeflateOptions = {},
 ): DeflateParams | null {
-  const elements = parseExtensions(header).filter((e) => e.name === EXTENSION_NAME);
+  return acceptDeflateResponseElements(parseExtensions(header), options);
+}
+
+/** `acceptDeflateResponse` over already parsed elements. */
+export function acceptDeflateResponseElements(all: readonly ExtensionElement[], options: PerMessageDeflateOptions = {}): DeflateParams | null {
+  const elements = all.filter((e) => e.name === EXTENSION_NAME);
   if (elements.length === 0) return null;
   if (elements.length > 1) throw negotiationFailure('the extension appears more than once');
   const r = parseParams(elements[0].params, true);
