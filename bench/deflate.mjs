@@ -1,7 +1,8 @@
 // permessage-deflate: wsframe vs ws, same settings on both sides (zlib defaults: level 6, memLevel 8,
 // window 15; threshold 0 so every message is compressed; concurrency limit 10).
 //   npm run build && node bench/deflate.mjs      full run: 1,000 connections (re-runs itself with --expose-gc)
-//   node bench/deflate.mjs --quick               CI smoke run (< 30 s): 100 connections, 1 s windows
+//   node bench/deflate.mjs --quick               CI smoke run: 100 connections, 0.5 s windows, fewer
+//                                                variants (~10 s idle; ~35 s at load 12 on 2 cores)
 //   options: --seconds N (loopback window, default 5), --only codec,echo,memory
 //
 // 1. Loopback echo of 1 KiB JSON messages: the server in this process, clients in a forked process,
@@ -30,7 +31,7 @@ const { setZlibConcurrency } = require('../dist/cjs/zlib-limiter.js');
 
 const quick = process.argv.includes('--quick');
 const CONNS = quick ? 100 : 1000;
-const SECONDS = argValue('seconds', quick ? 1 : 5);
+const SECONDS = argValue('seconds', quick ? 0.5 : 5);
 const ONLY = (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : 'echo,memory,codec').split(',');
 const self = fileURLToPath(import.meta.url);
 
@@ -262,7 +263,8 @@ async function echoTable() {
   const rows = [];
   for (const [mode, pmd] of [['context takeover', SOCKET_DEFLATE], ['no context takeover', NO_CONTEXT]]) {
     let base;
-    for (const [s, c] of [['ws', 'ws'], ['wsframe', 'ws'], ['wsframe', 'wsframe']]) {
+    // --quick (a smoke run) skips the mixed variant; each process start costs ~2 s on a loaded machine.
+    for (const [s, c] of quick ? [['ws', 'ws'], ['wsframe', 'wsframe']] : [['ws', 'ws'], ['wsframe', 'ws'], ['wsframe', 'wsframe']]) {
       const r = await echoRun(s, c, pmd);
       const one = await echoRun(s, c, pmd, 1, 1);
       if (s === 'ws') base = { ...r, rtt: 1e6 / one.rtPerSec };
@@ -302,7 +304,7 @@ async function memoryServer(impl, mode) {
 
 function memoryTable() {
   const rows = [];
-  for (const mode of ['no deflate (baseline)', 'context takeover', 'no context takeover']) {
+  for (const mode of quick ? ['no context takeover'] : ['no deflate (baseline)', 'context takeover', 'no context takeover']) {
     for (const impl of ['ws', 'wsframe']) {
       const r = spawnSync(process.execPath, ['--expose-gc', self, '--memory-server', impl, mode, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'inherit'] });
       const m = JSON.parse(r.stdout);
@@ -339,7 +341,9 @@ if (typeof globalThis.gc !== 'function' && !process.argv.includes('--clients-chi
   if (ONLY.includes('codec')) {
     console.log('\n3. Codec level (no sockets), all connections in flight:');
     console.table(await throughput());
-    console.log('   zlib memory per codec (server side, one echo each, after GC):');
-    console.table(memory());
+    if (!quick) {
+      console.log('   zlib memory per codec (server side, one echo each, after GC):');
+      console.table(memory());
+    }
   }
 }
