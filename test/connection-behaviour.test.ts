@@ -93,6 +93,22 @@ describe('protocol errors close with their code', () => {
   });
 });
 
+describe('bytes that arrive with the upgrade request', () => {
+  it('are parsed as the first frames, after the connection event', async () => {
+    await withServer({}, async (port, wss) => {
+      const got: unknown[] = [];
+      wss.on('connection', (c: WebSocket) => c.on('message', (d: unknown) => got.push(d)));
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(Buffer.concat([Buffer.from(UPGRADE_REQUEST()), clientFrame(1, Buffer.from('early')), clientFrame(1, Buffer.from('bird'))]));
+      const deadline = Date.now() + 3000;
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual(['early', 'bird']);
+      socket.destroy();
+    });
+  });
+});
+
 describe('closing handshake timing', () => {
   it('gives up on a peer that never answers our close after closeTimeout', async () => {
     const srv = await rawServer((s) => {
