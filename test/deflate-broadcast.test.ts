@@ -93,6 +93,21 @@ describe('publish with permessage-deflate', () => {
     expect(b.socket().bytesRead).toBeLessThan(PAYLOAD / 3);
   });
 
+  it('a large direct send still being compressed is not overtaken by a later publish', async () => {
+    const { wss, url } = await server({ serverNoContextTakeover: true });
+    const shared = await join(wss, () => new WebSocket(url, { perMessageDeflate: true }));
+    const plainServer = await server({});
+    const own = await join(plainServer.wss, () => new WebSocket(plainServer.url, { perMessageDeflate: true }));
+    const big = jsonMessage(11, 200_000); // compressed on the thread pool, so it completes after the publish flush
+    for (const [w, sub] of [[wss, shared], [plainServer.wss, own]] as const) {
+      const [conn] = [...w.clients];
+      conn.send(big);
+      w.publish('news', 'after');
+      await until(() => sub.got.length === 2);
+      expect(sub.got.map((m) => (m === big ? 'big' : m))).toEqual(['big', 'after']);
+    }
+  });
+
   it('subscriptions answer by topic whatever the route; unsubscribe and close stop delivery', async () => {
     const { wss, url } = await server({ serverNoContextTakeover: true });
     const shared = await join(wss, () => new WebSocket(url, { perMessageDeflate: true }));

@@ -167,3 +167,36 @@ function toBytes(data: Exclude<MessageData, string>): Uint8Array {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return new Uint8Array(data as ArrayBuffer);
 }
+
+/** A message the connection is still encoding (compressing), or a frame waiting behind one. */
+export interface PendingSlot {
+  ready: boolean;
+  frames?: Uint8Array | Uint8Array[];
+  cb?: (err?: Error | null) => void;
+}
+
+/**
+ * The sink a connection with a compressing extension subscribes with: it writes to the socket,
+ * except while a message sent before is still being compressed, when the published frame waits in
+ * the connection's queue behind it. Without this, a large `send` compressed on the thread pool would
+ * be overtaken by frames published after it.
+ */
+export function orderedSink(socket: FrameSink, pending: () => PendingSlot[]): FrameSink {
+  return {
+    write(chunk, cb) {
+      const queue = pending();
+      if (queue.length === 0) return socket.write(chunk, cb);
+      queue.push({ ready: true, frames: chunk, cb: cb === undefined ? undefined : (err) => cb(err) });
+      return true;
+    },
+    get writableLength() {
+      return socket.writableLength;
+    },
+    cork: () => socket.cork?.(),
+    uncork: () => socket.uncork?.(),
+    destroy: (err) => socket.destroy?.(err),
+    get destroyed() {
+      return socket.destroyed;
+    },
+  };
+}

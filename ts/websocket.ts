@@ -31,12 +31,13 @@ import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
 import { FrameWriter } from './writer.js';
 import { OutBatch } from './out-batch.js';
-import type { Broadcaster, PublishOptions } from './broadcast.js';
+import type { Broadcaster, FrameSink, PublishOptions } from './broadcast.js';
 import { PreparedFrame } from './prepare.js';
 import type { MessageData } from './writer.js';
 import {
-  isSubscribedRouted, subscribeRouted, topicsOfRouted, unsubscribeAllRouted, unsubscribeRouted,
+  isSubscribedRouted, orderedSink, subscribeRouted, topicsOfRouted, unsubscribeAllRouted, unsubscribeRouted,
 } from './deflate-broadcast.js';
+import type { PendingSlot } from './deflate-broadcast.js';
 import type { SendCallback } from './out-batch.js';
 
 export type { SendCallback };
@@ -194,6 +195,7 @@ export class WebSocket extends EventEmitter {
   /** Set by WebSocketServer: its publish/subscribe hub (server role only). */
   _broadcaster: Broadcaster | null = null;
   private _subscribed = false;
+  private _sink: FrameSink | undefined;
 
   /** Set by WebSocketServer: called once when this connection closes. */
   _onServerClose: ((ws: WebSocket) => void) | undefined;
@@ -308,23 +310,23 @@ export class WebSocket extends EventEmitter {
     if (this._state !== OPEN || this._closeSent) return false;
     this._subscribed = true;
     // Routed by what permessage-deflate negotiated: shared plain frame, shared compressed frame, or own compressor.
-    return subscribeRouted(b, topic, this._socket as unknown as Socket, this._codec, (data, opts) => this._sendPublished(data, opts));
+    return subscribeRouted(b, topic, this._subscriptionSink(), this._codec, (data, opts) => this._sendPublished(data, opts));
   }
 
   /** Unsubscribes from `topic`; false if it was not subscribed. */
   unsubscribe(topic: string): boolean {
     const b = this._broadcaster;
     if (b === null || this._socket === null) return false;
-    return unsubscribeRouted(b, topic, this._socket as unknown as Socket);
+    return unsubscribeRouted(b, topic, this._subscriptionSink());
   }
 
   isSubscribed(topic: string): boolean {
-    return this._broadcaster !== null && this._socket !== null && isSubscribedRouted(this._broadcaster, topic, this._socket as unknown as Socket);
+    return this._broadcaster !== null && this._socket !== null && isSubscribedRouted(this._broadcaster, topic, this._subscriptionSink());
   }
 
   /** The topics this connection is subscribed to. */
   get topics(): string[] {
-    return this._broadcaster === null || this._socket === null ? [] : topicsOfRouted(this._broadcaster, this._socket as unknown as Socket);
+    return this._broadcaster === null || this._socket === null ? [] : topicsOfRouted(this._broadcaster, this._subscriptionSink());
   }
 
   /**
@@ -340,6 +342,15 @@ export class WebSocket extends EventEmitter {
     }
     const payload = toBytes(data as Data);
     this._sendThroughExtension(payload, opts?.binary ?? typeof payload !== 'string', true, undefined, undefined);
+  }
+
+  /**
+   * What this connection subscribes with: its socket, or with a compressing extension a sink that
+   * holds published frames behind a message still being compressed (see deflate-broadcast.ts).
+   */
+  private _subscriptionSink(): Socket {
+    if (this._codec === undefined) return this._socket as unknown as Socket;
+    return (this._sink ??= orderedSink(this._socket as unknown as Socket, () => this._outQueue as PendingSlot[])) as unknown as Socket;
   }
 
   /** Writes what was published before a direct send, so the subscriber sees both in call order. */
@@ -605,7 +616,7 @@ export class WebSocket extends EventEmitter {
   private _onSocketClose(): void {
     this._state = CLOSED;
     if (this._subscribed) {
-      unsubscribeAllRouted(this._broadcaster!, this._socket as unknown as Socket);
+      unsubscribeAllRouted(this._broadcaster!, this._subscriptionSink());
       this._subscribed = false;
     }
     this._clearTimers();
@@ -698,7 +709,7 @@ export class WebSocket extends EventEmitter {
     if (this._subscribed) {
       // What was published before the close goes out before it; nothing published after does.
       this._flushPublished();
-      unsubscribeAllRouted(this._broadcaster!, this._socket as unknown as Socket);
+      unsubscribeAllRouted(this._broadcaster!, this._subscriptionSink());
       this._subscribed = false;
     }
     this._state = CLOSING;
