@@ -342,3 +342,22 @@ describe('publish / subscribe', () => {
     });
   });
 });
+
+describe('peer goes away first', () => {
+  it('a TCP close without a close frame is 1006; close() afterwards is harmless', async () => {
+    await withServer({}, async (port, wss) => {
+      const conn = once<[WebSocket]>(wss, 'connection');
+      const raw = await rawClient(port);
+      const [ws] = await conn;
+      const closed = once<[number]>(ws, 'close');
+      raw.socket.end(); // FIN, no close frame
+      await new Promise((r) => setTimeout(r, 20));
+      const err = await new Promise<unknown>((r) => {
+        ws.close(1000);
+        ws.send('late', (e) => r(e));
+      });
+      expect(err).toBeInstanceOf(Error);
+      expect((await closed)[0]).toBe(1006);
+    });
+  });
+});

@@ -670,7 +670,8 @@ export class WebSocket extends EventEmitter {
         : (err?: Error | null) => {
             for (const cb of callbacks) cb(err);
           };
-    if (socket.destroyed) {
+    if (socket.destroyed || !socket.writable) {
+      // Ended or gone (e.g. the peer's FIN came first): nothing can be written any more.
       if (done !== undefined) done(wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
       return;
     }
