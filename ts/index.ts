@@ -19,3 +19,21 @@ import { active, chosenBy } from './select.js';
 export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: string; chosenBy: 'auto' | 'env' | 'api' } {
   return { name: active.name, variant: active.variant, chosenBy };
 }
+export { FrameReader } from './reader.js';
+export { isValidCloseCode } from './close-codes.js';
+export { WebSocket, CONNECTING, OPEN, CLOSING, CLOSED } from './websocket.js';
+export type { ClientOptions, ConnectionOptions, WsSendOptions, SendCallback, BinaryType } from './websocket.js';
+export { WebSocketServer } from './server.js';
+export type { ServerOptions, VerifyClientInfo, VerifyClientSync, VerifyClientAsync } from './server.js';
+export { createAcceptKey } from './handshake-headers.js';
+export type { ExtensionOffer } from './handshake-headers.js';
+export type { Extension, ExtensionFactory } from './extension.js';
+export { ConnectQueue } from './connect-queue.js';
+export type { ProxyOptions } from './proxy.js';
+export { FrameWriter } from './writer.js';
+export type { MessageData } from './writer.js';
+export type { WriterOptions, SendOptions, EncodedFrames } from './frame-types.js';
+export { prepare, PreparedFrame } from './prepare.js';
+export type { PrepareOptions } from './prepare.js';
+export { Broadcaster } from './broadcast.js';
+export type { FrameSink, BroadcasterOptions, PublishOptions, BroadcastStats, SlowSubscriberPolicy } from './broadcast.js';
