@@ -1,0 +1,89 @@
+/**
+ * Market-data ticks for the demo: a few hundred symbols whose prices random-walk, trade sizes,
+ * a sequence number (so subscribers can check completeness and order) and the send time (so they
+ * can measure latency), serialised as JSON. `size` pads each tick with order-book levels, the way
+ * real feeds grow, until the message reaches about that many bytes.
+ */
+
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+/** `count` distinct ticker symbols of 3-4 letters. */
+export function makeSymbols(count, random) {
+  const seen = new Set();
+  while (seen.size < count) {
+    const len = random() < 0.5 ? 3 : 4;
+    let s = '';
+    for (let i = 0; i < len; i++) s += LETTERS[Math.floor(random() * 26)];
+    seen.add(s);
+  }
+  return [...seen];
+}
+
+export class TickGenerator {
+  /**
+   * @param {{ symbols?: number, size?: number, random?: () => number }} options  size: target
+   *   bytes per tick; random: a uniform [0, 1) source (tests pass a seeded one)
+   */
+  constructor({ symbols = 300, size = 0, random = Math.random } = {}) {
+    this.random = random;
+    this.symbols = makeSymbols(symbols, this.random);
+    this.prices = this.symbols.map(() => 10 + this.random() * 490);
+    this.size = size;
+  }
+
+  /** The next tick as a JSON string. `ts` is the send time in µs on the shared monotonic clock. */
+  next(seq, ts) {
+    const r = this.random;
+    const i = Math.floor(r() * this.symbols.length);
+    // Geometric random walk: moves of a few basis points, prices stay positive.
+    const px = (this.prices[i] *= 1 + (r() - 0.5) * 0.002);
+    const tick = {
+      t: 'tick',
+      seq,
+      ts,
+      sym: this.symbols[i],
+      px: Math.round(px * 100) / 100,
+      qty: 100 * (1 + Math.floor(r() * r() * 50)),
+      side: r() < 0.5 ? 'B' : 'S',
+    };
+    let json = JSON.stringify(tick);
+    if (json.length >= this.size) return json;
+    // Order-book levels around the price until the target size is reached.
+    const levels = [];
+    const base = tick.px;
+    let level = 1;
+    let length = json.length + ',"book":[]'.length;
+    while (length < this.size) {
+      const entry = [Math.round((base + (r() < 0.5 ? -level : level) * 0.01) * 100) / 100, 100 * (1 + Math.floor(r() * 20))];
+      length += JSON.stringify(entry).length + (levels.length > 0 ? 1 : 0); // a comma between entries
+      levels.push(entry);
+      level++;
+    }
+    tick.book = levels;
+    return JSON.stringify(tick);
+  }
+}
+
+/**
+ * How many ticks to send in each 10 ms slot for an average of `rate` per second, in bursts: a
+ * tenth of a second is busy (3x the rate) with probability 0.2 and calm (0.5x) otherwise, which
+ * averages to the rate. Fractions carry over, so the long-run count is exact.
+ */
+export class BurstSchedule {
+  constructor(rate, random = Math.random) {
+    this.rate = rate;
+    this.random = random;
+    this.factor = 1;
+    this.slot = 0;
+    this.carry = 0;
+  }
+
+  /** Ticks due in the next 10 ms slot. */
+  nextSlot() {
+    if (this.slot++ % 10 === 0) this.factor = this.random() < 0.2 ? 3 : 0.5;
+    const due = (this.rate / 100) * this.factor + this.carry;
+    const n = Math.floor(due);
+    this.carry = due - n;
+    return n;
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * The market-data demo: its parts (latency histogram, tick generator, burst schedule) against
+ * plain references, and the whole demo run as `npm start` runs it, with few subscribers for a
+ * short time: every tick must reach every subscriber, complete and in order, and it must exit 0.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+// @ts-expect-error: plain ESM modules without type declarations
+import { Histogram, bucketOf, bucketLow, BUCKETS } from '../cli/demo/histogram.mjs';
+// @ts-expect-error: plain ESM modules without type declarations
+import { TickGenerator, BurstSchedule } from '../cli/demo/ticks.mjs';
+import { prng } from './reference';
+
+const root = join(__dirname, '..');
+
+describe('latency histogram', () => {
+  it('is exact below 64 µs and within one bucket (≤ 1/32) above, up to 2^32 µs', () => {
+    for (let v = 0; v < 64; v++) expect(bucketLow(bucketOf(v))).toBe(v);
+    const rand = prng(7);
+    for (let i = 0; i < 10_000; i++) {
+      const v = Math.floor(2 ** (6 + rand() * 26));
+      const b = bucketOf(v);
+      expect(b).toBeLessThan(BUCKETS);
+      expect(bucketLow(b)).toBeLessThanOrEqual(v);
+      expect(v - bucketLow(b)).toBeLessThanOrEqual(bucketLow(b) / 32);
+      if (b + 1 < BUCKETS) expect(bucketLow(b + 1)).toBeGreaterThan(v);
+    }
+    expect(bucketOf(-5)).toBe(0);
+    expect(bucketOf(2 ** 40)).toBe(BUCKETS - 1);
+  });
+
+  it('gives percentiles within a bucket of the sorted samples, in fixed memory', () => {
+    const rand = prng(3);
+    const h = new Histogram();
+    const samples: number[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      // Long-tailed, like latency: mostly tens of µs, some ms.
+      const v = rand() < 0.95 ? 20 + rand() * 80 : 1000 + rand() * 50_000;
+      samples.push(v);
+      h.record(v);
+    }
+    samples.sort((a, b) => a - b);
+    for (const q of [0.5, 0.9, 0.99, 0.999]) {
+      const exact = samples[Math.ceil(q * samples.length) - 1];
+      const got = h.percentile(q);
+      expect(got).toBeLessThanOrEqual(exact);
+      expect(exact - got).toBeLessThanOrEqual(Math.max(1, got / 32));
+    }
+    expect(h.counts.length).toBe(BUCKETS);
+    expect(h.max).toBe(samples[samples.length - 1]);
+  });
+
+  it('merges sparse increments into the same distribution', () => {
+    const a = new Histogram();
+    const b = new Histogram();
+    const rand = prng(5);
+    for (let i = 0; i < 1000; i++) {
+      const v = rand() * 5000;
+      a.record(v);
+      b.record(v);
+    }
+    const merged = new Histogram();
+    merged.addSparse(a.sparse(), a.max);
+    expect(merged.total).toBe(1000);
+    for (const q of [0.5, 0.99]) expect(merged.percentile(q)).toBe(b.percentile(q));
+    expect(new Histogram().percentile(0.5)).toBeNaN();
+  });
+});
+
+describe('tick generator', () => {
+  it('makes JSON ticks with sequence, send time, one of N symbols and a positive random-walk price', () => {
+    const g = new TickGenerator({ symbols: 300, random: prng(1) });
+    expect(new Set(g.symbols).size).toBe(300);
+    const seen = new Set<string>();
+    for (let seq = 0; seq < 5000; seq++) {
+      const t = JSON.parse(g.next(seq, 123 + seq));
+      expect(t).toMatchObject({ t: 'tick', seq, ts: 123 + seq });
+      expect(g.symbols).toContain(t.sym);
+      expect(t.px).toBeGreaterThan(0);
+      expect(t.qty % 100).toBe(0);
+      expect(['B', 'S']).toContain(t.side);
+      seen.add(t.sym);
+    }
+    expect(seen.size).toBeGreaterThan(250);
+  });
+
+  it('pads to about the requested size with order-book levels', () => {
+    const g = new TickGenerator({ size: 1024, random: prng(2) });
+    for (let i = 0; i < 100; i++) {
+      const text = g.next(i, 0);
+      expect(text.length).toBeGreaterThanOrEqual(1024);
+      expect(text.length).toBeLessThan(1024 + 20);
+      expect(Array.isArray(JSON.parse(text).book)).toBe(true);
+    }
+  });
+
+  it('sends in bursts that average to the rate', () => {
+    const s = new BurstSchedule(20_000, prng(9));
+    const perTenth: number[] = [];
+    let total = 0;
+    for (let tenth = 0; tenth < 600; tenth++) {
+      let n = 0;
+      for (let slot = 0; slot < 10; slot++) n += s.nextSlot();
+      perTenth.push(n);
+      total += n;
+    }
+    // 60 s at 20 000/s; the burst pattern is random, so allow its sampling error.
+    expect(total / 60).toBeGreaterThan(20_000 * 0.9);
+    expect(total / 60).toBeLessThan(20_000 * 1.1);
+    expect(Math.max(...perTenth)).toBe(6000); // busy tenths: 3x
+    expect(Math.min(...perTenth)).toBe(1000); // calm tenths: 0.5x
+  });
+});
+
+function demo(args: string[]) {
+  const r = spawnSync(process.execPath, [join(root, 'bin', 'wsframe.mjs'), 'demo', ...args, '--json'], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  return { status: r.status, summary: r.stdout ? JSON.parse(r.stdout) : undefined, stderr: r.stderr };
+}
+
+describe('the demo (npm start), short run', () => {
+  for (const impl of ['ws']) {
+    it(`over ${impl}: every subscriber receives every tick, in order, and it exits 0`, () => {
+      const { status, summary, stderr } = demo(['--impl', impl, '--duration', '1.5', '--subscribers', '3', '--rate', '2000', '--size', '200']);
+      expect(stderr).toMatch(/\[\d+\.\ds\] sent [\d,]+\/s recv/); // the live view, plain lines off a TTY
+      expect(summary.sent).toBeGreaterThan(100); // 3000 asked; a loaded CI machine sends fewer, never none
+      expect(summary.expected).toBe(summary.sent * 3);
+      expect(summary.received).toBe(summary.expected);
+      expect(summary.lost).toBe(0);
+      expect(summary.outOfOrder).toBe(0);
+      expect(summary.inOrder).toBe(true);
+      expect(summary.complete).toBe(true);
+      for (const c of summary.connections) {
+        expect(c).toMatchObject({ received: summary.sent, next: summary.sent, announced: summary.sent, gaps: 0, outOfOrder: 0 });
+      }
+      expect(summary.latencyUs.samples).toBe(summary.received);
+      expect(summary.latencyUs.p50).toBeLessThanOrEqual(summary.latencyUs.p99);
+      expect(summary.receivedBytes).toBeGreaterThan(summary.received * 200);
+      expect(status).toBe(0);
+    });
+  }
+});
