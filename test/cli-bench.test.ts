@@ -135,15 +135,20 @@ describe('bench/lib/svg.mjs', () => {
   });
 });
 
+/** `wsframe bench <suite> --quick` over the fixture scripts, into a fresh folder removed afterwards. */
+function benchFixtures(suite: string, check: (r: { status: number | null; stdout: string; stderr: string }, out: string) => void) {
+  const out = mkdtempSync(join(tmpdir(), 'wsframe-bench-'));
+  try {
+    const args = [join(root, 'bin', 'wsframe.mjs'), 'bench', suite, '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench')];
+    check(spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 }), out);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
 describe('wsframe bench --quick', () => {
   it('runs each script in its own process, collects JSON, markdown and SVG, and survives a crash', () => {
-    const out = mkdtempSync(join(tmpdir(), 'wsframe-bench-'));
-    try {
-      const r = spawnSync(process.execPath, [join(root, 'bin', 'wsframe.mjs'), 'bench', 'kernels', '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench')], {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 60_000,
-      });
+    benchFixtures('kernels', (r, out) => {
       // native.mjs (fixture) crashes on purpose: the run goes on, reports it, and fails.
       expect(r.status).toBe(1);
       expect(r.stderr).toContain('✓ kernels › kernels.mjs: 6 results');
@@ -173,25 +178,15 @@ describe('wsframe bench --quick', () => {
       const names = parseXml(readFileSync(join(out, svgs[0]), 'utf8'));
       expect(names.filter((n) => n === 'polyline')).toHaveLength(2);
       expect(readFileSync(join(out, 'logs', 'kernels.log'), 'utf8')).toContain('fixture done');
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    });
   });
 
   it('skips scripts that are not present, with a line for each, and succeeds', () => {
-    const out = mkdtempSync(join(tmpdir(), 'wsframe-bench-'));
-    try {
-      const r = spawnSync(process.execPath, [join(root, 'bin', 'wsframe.mjs'), 'bench', 'e2e', '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench')], {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
+    benchFixtures('e2e', (r, out) => {
       expect(r.status).toBe(0);
       for (const s of ['echo', 'broadcast', 'deflate', 'dropin']) expect(r.stderr).toContain(`- skip e2e › ${s}.mjs: not present`);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
-    } finally {
-      rmSync(out, { recursive: true, force: true });
-    }
+    });
   });
 });
