@@ -18,6 +18,7 @@ function once(child, type, timeoutMs, what) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.off('message', onMessage);
+      child.off('exit', onExit);
       reject(new Error(`${what}: no answer from the subscriber process within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     const onMessage = (m) => {
@@ -51,7 +52,7 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
   });
   const errors = [];
   const totals = { recv: 0, recvBytes: 0, lost: 0, outOfOrder: 0, subRss: 0, subPeakRss: 0 };
-  const window = { recv: 0, recvBytes: 0, hist: new Histogram() };
+  const recent = { recv: 0, recvBytes: 0, hist: new Histogram() };
   const all = new Histogram();
   child.on('message', (m) => {
     if (m.type === 'stats') {
@@ -61,9 +62,9 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
       totals.outOfOrder = m.outOfOrder;
       totals.subRss = m.rss;
       totals.subPeakRss = Math.max(totals.subPeakRss, m.rss);
-      window.recv += m.received;
-      window.recvBytes += m.bytes;
-      window.hist.addSparse(m.hist, m.max);
+      recent.recv += m.received;
+      recent.recvBytes += m.bytes;
+      recent.hist.addSparse(m.hist, m.max);
       all.addSparse(m.hist, m.max);
     } else if (m.type === 'error') {
       if (errors.length < 10) errors.push(m.message);
@@ -122,13 +123,13 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
         sentRate: (seq - last.seq) / dt,
         sentBytesRate: (sentBytes - last.sentBytes) / dt,
         sentTotal: seq,
-        recvRate: window.recv / dt,
-        recvBytesRate: window.recvBytes / dt,
+        recvRate: recent.recv / dt,
+        recvBytesRate: recent.recvBytes / dt,
         recvTotal: totals.recv,
         subscribers: server.clients(),
-        p50: window.hist.percentile(0.5),
-        p99: window.hist.percentile(0.99),
-        max: window.hist.total > 0 ? window.hist.max : NaN,
+        p50: recent.hist.percentile(0.5),
+        p99: recent.hist.percentile(0.99),
+        max: recent.hist.total > 0 ? recent.hist.max : NaN,
         lost: totals.lost,
         outOfOrder: totals.outOfOrder,
         queued: server.queuedBytes(),
@@ -137,9 +138,9 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
         subRss: totals.subRss,
       });
       last = { t: now, seq, sentBytes };
-      window.recv = 0;
-      window.recvBytes = 0;
-      window.hist.reset();
+      recent.recv = 0;
+      recent.recvBytes = 0;
+      recent.hist.reset();
     };
 
     const publisher = setInterval(publish, SLOT_MS / 2);
