@@ -189,4 +189,15 @@ describe('wsframe bench --quick', () => {
       expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     });
   });
+
+  it('keeps the own output of a script not on the JSON protocol in results.md', () => {
+    benchFixtures('frames', (r, out) => {
+      expect(r.status).toBe(0);
+      expect(r.stderr).toContain('✓ frames › writer.mjs: done in');
+      const md = readFileSync(join(out, 'results.md'), 'utf8');
+      expect(md).toContain('### bench/writer.mjs (its own output)\n\n| case | ops/s |');
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'no-json']);
+    });
+  });
 });

@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 
 /**
  * @returns {Promise<{ status: 'ok'|'failed'|'timeout'|'no-json', exitCode: number|null,
- *   signal: string|null, durationMs: number, result?: object, error?: string }>}
+ *   signal: string|null, durationMs: number, result?: object, output?: string, error?: string }>}
  */
 export function runScript({ path, quick, jsonFile, logFile, timeoutMs, onTask, cwd }) {
   const args = [path, '--json', jsonFile];
@@ -22,6 +22,11 @@ export function runScript({ path, quick, jsonFile, logFile, timeoutMs, onTask, c
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log, { end: false });
+  // Kept (bounded) for scripts not on the JSON protocol yet: their own tables go in results.md.
+  let output = '';
+  child.stdout.on('data', (d) => {
+    if (output.length < 256 * 1024) output += d;
+  });
   const lastErr = [];
   createInterface({ input: child.stderr }).on('line', (line) => {
     const m = /^@@progress (\d+)\/(\d+) ?(.*)$/.exec(line);
@@ -57,7 +62,7 @@ export function runScript({ path, quick, jsonFile, logFile, timeoutMs, onTask, c
         return;
       }
       if (!existsSync(jsonFile)) {
-        resolve({ ...base, status: 'no-json', error: 'ran, but wrote no JSON (the script does not speak the --json protocol yet); its output is in the log' });
+        resolve({ ...base, status: 'no-json', output, error: 'ran, but wrote no JSON (the script does not speak the --json protocol yet); its own output is shown instead' });
         return;
       }
       try {

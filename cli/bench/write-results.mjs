@@ -11,7 +11,6 @@ const STATUS_TEXT = {
   skipped: 'skipped',
   failed: 'FAILED',
   timeout: 'TIMED OUT',
-  'no-json': 'no JSON',
 };
 
 /** Writes the folder; returns { markdown, charts: file names }. */
@@ -36,15 +35,19 @@ export function writeResults(outDir, run) {
         charts.push(c.name);
         md.push('', `![${suite.title ?? suite.suite}](${c.name})`);
       }
+    } else if (s.status === 'no-json' && s.output) {
+      // Not on the protocol yet: the script's own (markdown) output, as it printed it.
+      md.push('', `### bench/${s.script} (its own output)`, '', s.output.trim());
     }
   }
-  const problems = run.scripts.filter((s) => s.status !== 'ok');
+  const problems = run.scripts.filter((s) => s.status !== 'ok' && s.status !== 'no-json');
   if (problems.length > 0) {
     md.push('', '### Not measured', '');
     for (const s of problems) md.push(`- bench/${s.script} (${s.suite}): ${STATUS_TEXT[s.status] ?? s.status}: ${s.error}`);
   }
   const markdown = md.join('\n') + '\n';
   writeFileSync(join(outDir, 'results.md'), markdown);
-  writeFileSync(join(outDir, 'results.json'), JSON.stringify({ ...run, charts }, null, 2) + '\n');
+  const scripts = run.scripts.map(({ output, ...rest }) => rest); // output is in logs/
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify({ ...run, scripts, charts }, null, 2) + '\n');
   return { markdown, charts };
 }

@@ -90,7 +90,11 @@ export async function run(args) {
     });
     const secs = (r.durationMs / 1000).toFixed(1);
     const rows = r.result?.rows?.length ?? 0;
-    progress.log(r.status === 'ok' ? `✓ ${s.suite} › ${s.script}: ${rows} results in ${secs} s` : `✗ ${s.suite} › ${s.script}: ${r.error} (${secs} s)`);
+    const line =
+      r.status === 'ok' ? `✓ ${s.suite} › ${s.script}: ${rows} results in ${secs} s`
+      : r.status === 'no-json' ? `✓ ${s.suite} › ${s.script}: done in ${secs} s, no JSON (its own output goes in results.md)`
+      : `✗ ${s.suite} › ${s.script}: ${r.error} (${secs} s)`;
+    progress.log(line);
     results.push({ ...s, ...r });
   }
   progress.stop();
