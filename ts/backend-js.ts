@@ -29,7 +29,7 @@ export function rotateKey(key: number, phase: number): number {
 }
 
 /** `out[o + i] = src[si + i] ^ keyByte(i & 3)` for `0 <= i < n`: the unrolled byte loop. */
-function xorRange(src: Uint8Array, si: number, key: number, out: Uint8Array, o: number, n: number): void {
+export function xorRange(src: Uint8Array, si: number, key: number, out: Uint8Array, o: number, n: number): void {
   const k0 = key & 0xff, k1 = (key >>> 8) & 0xff, k2 = (key >>> 16) & 0xff, k3 = key >>> 24;
   const end4 = n & ~3;
   let i = 0;
@@ -86,7 +86,7 @@ export function unmaskJs(buffer: Uint8Array, key: number): void {
 // UTF-8: the DFA whose states are numbered in backend.ts (0 accept, 1 reject, 2-8 mid-sequence).
 
 /** Byte classes: which bytes behave alike in every state. */
-const CLASS = new Uint8Array(256);
+export const CLASS = new Uint8Array(256);
 // 0: 00-7F  1: 80-8F  2: 90-9F  3: A0-BF  4: C0-C1, F5-FF  5: C2-DF  6: E0  7: E1-EC, EE-EF
 // 8: ED  9: F0  10: F1-F3  11: F4
 for (let b = 0; b < 256; b++) {
@@ -96,7 +96,7 @@ for (let b = 0; b < 256; b++) {
 }
 
 /** TRANSITION[state * 16 + class]: the next state; anything not listed rejects. */
-const TRANSITION = new Uint8Array(9 * 16).fill(UTF8_REJECT);
+export const TRANSITION = new Uint8Array(9 * 16).fill(UTF8_REJECT);
 function on(state: number, classes: number[], next: number): void {
   for (const c of classes) TRANSITION[state * 16 + c] = next;
 }

@@ -47,6 +47,25 @@ const CATALOG = {
   WS_ERR_BUFFERED_LIMIT: { close: 1009, kind: 'range' },
   WS_ERR_INVALID_UTF8: { close: 1007, kind: 'error' },
   WS_ERR_INFLATE: { close: 1007, kind: 'error' },
+  // Opening handshake (RFC 6455 §4) and connections.
+  WS_ERR_INVALID_URL: { close: undefined, kind: 'syntax' },
+  WS_ERR_HANDSHAKE_REQUEST: { close: undefined, kind: 'error' },
+  WS_ERR_HANDSHAKE_RESPONSE: { close: undefined, kind: 'error' },
+  WS_ERR_HANDSHAKE_STATUS: { close: undefined, kind: 'error' },
+  WS_ERR_HANDSHAKE_ACCEPT: { close: undefined, kind: 'error' },
+  WS_ERR_HANDSHAKE_PROTOCOL: { close: undefined, kind: 'error' },
+  WS_ERR_HANDSHAKE_EXTENSION: { close: undefined, kind: 'error' },
+  WS_ERR_HANDSHAKE_TIMEOUT: { close: undefined, kind: 'error' },
+  WS_ERR_PROXY: { close: undefined, kind: 'error' },
+  WS_ERR_CLOSED_BEFORE_OPEN: { close: undefined, kind: 'error' },
+  WS_ERR_NOT_OPEN: { close: undefined, kind: 'error' },
+  WS_ERR_PONG_TIMEOUT: { close: undefined, kind: 'error' },
+  // Frame writer: arguments that cannot be sent (local errors, no close code).
+  WS_ERR_CONTROL_TOO_LONG: { close: undefined, kind: 'range' },
+  WS_ERR_INVALID_SEND_CLOSE_CODE: { close: undefined, kind: 'range' },
+  WS_ERR_INVALID_CLOSE_REASON: { close: undefined, kind: 'range' },
+  // Broadcaster: a subscriber that cannot keep up is dropped (1008, policy violation).
+  WS_ERR_SLOW_SUBSCRIBER: { close: 1008, kind: 'error' },
 } as const;
 
 export type ErrorCode = keyof typeof CATALOG;
@@ -75,7 +94,9 @@ export function wsError(code: ErrorCode, message: string): WsFrameError {
     ? new TypeError(message)
     : entry.kind === 'range'
       ? new RangeError(message)
-      : new Error(message)) as Error & { code: ErrorCode; closeCode: number | undefined };
+      : entry.kind === 'syntax'
+        ? new SyntaxError(message)
+        : new Error(message)) as Error & { code: ErrorCode; closeCode: number | undefined };
   err.code = code;
   err.closeCode = entry.close;
   return err;

@@ -4,6 +4,7 @@
  * conformance tests. Both sides are written against these types.
  */
 import type { WsFrameError } from './errors.js';
+import type { BackendName } from './backend.js';
 
 /** A server reads masked frames and writes unmasked ones; a client the reverse (RFC 6455 §5.1). */
 export type Role = 'server' | 'client';
@@ -35,6 +36,11 @@ export interface ReaderOptions extends ReaderLimits {
   allowRsv1?: boolean;
   /** Deliver text as a JS string (default) or as the UTF-8 bytes (validated either way). */
   textAs?: 'string' | 'bytes';
+  /**
+   * Which kernel backend unmasks and validates (default: the active one). For differential tests
+   * and benchmarks; throws WSFRAME_ERR_BACKEND_UNAVAILABLE if that backend cannot load.
+   */
+  backend?: BackendName;
 }
 
 /**

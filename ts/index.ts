@@ -19,3 +19,5 @@ import { active, chosenBy } from './select.js';
 export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: string; chosenBy: 'auto' | 'env' | 'api' } {
   return { name: active.name, variant: active.variant, chosenBy };
 }
+export { FrameReader } from './reader.js';
+export { isValidCloseCode } from './close-codes.js';

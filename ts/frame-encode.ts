@@ -1,0 +1,117 @@
+/**
+ * The byte-level steps every frame writer shares (RFC 6455 §5.2): header fields, masking-key
+ * bytes, masking 32-bit words of slab memory, and unmasked frames encoded contiguously into a slab
+ * (the form the broadcaster batches). Callers check arguments; these functions trust them.
+ */
+import { Slab } from './frame-slab.js';
+
+export const FIN = 0x80;
+export const RSV1 = 0x40;
+const MASK_BIT = 0x80;
+
+/** Header bytes (without the 4-byte masking key) for a payload of `len` bytes. */
+export function lengthFieldSize(len: number): number {
+  return len < 126 ? 2 : len < 65536 ? 4 : 10;
+}
+
+/** Writes the first byte and the length fields at `p`; returns the offset after them. */
+export function putHeader(u8: Uint8Array, p: number, b0: number, masked: boolean, len: number): number {
+  const m = masked ? MASK_BIT : 0;
+  u8[p] = b0;
+  if (len < 126) {
+    u8[p + 1] = m | len;
+    return p + 2;
+  }
+  if (len < 65536) {
+    u8[p + 1] = m | 126;
+    u8[p + 2] = len >>> 8;
+    u8[p + 3] = len & 0xff;
+    return p + 4;
+  }
+  // 64-bit length; JS lengths stay below 2^53, so the high word fits a double's exact range.
+  const hi = Math.floor(len / 0x100000000);
+  u8[p + 1] = m | 127;
+  u8[p + 2] = hi >>> 24;
+  u8[p + 3] = (hi >>> 16) & 0xff;
+  u8[p + 4] = (hi >>> 8) & 0xff;
+  u8[p + 5] = hi & 0xff;
+  u8[p + 6] = len >>> 24;
+  u8[p + 7] = (len >>> 16) & 0xff;
+  u8[p + 8] = (len >>> 8) & 0xff;
+  u8[p + 9] = len & 0xff;
+  return p + 10;
+}
+
+/** The key's four bytes in wire order (key byte j is `(key >>> 8j) & 0xff`). */
+export function putKey(u8: Uint8Array, p: number, key: number): void {
+  u8[p] = key & 0xff;
+  u8[p + 1] = (key >>> 8) & 0xff;
+  u8[p + 2] = (key >>> 16) & 0xff;
+  u8[p + 3] = key >>> 24;
+}
+
+/**
+ * `dst[d + i] = src[s + i] ^ word` for `words` 32-bit words. On a little-endian machine a key
+ * number is already the word that masks four bytes in wire order. Reads and writes whole words,
+ * so it may touch up to 3 bytes past a payload whose length is not a multiple of 4: callers keep
+ * that room free (it belongs to no frame yet).
+ */
+export function xorWords(src: Int32Array, s: number, dst: Int32Array, d: number, words: number, word: number): void {
+  const end4 = words & ~3;
+  let i = 0;
+  for (; i < end4; i += 4) {
+    dst[d + i] = src[s + i] ^ word;
+    dst[d + i + 1] = src[s + i + 1] ^ word;
+    dst[d + i + 2] = src[s + i + 2] ^ word;
+    dst[d + i + 3] = src[s + i + 3] ^ word;
+  }
+  for (; i < words; i++) dst[d + i] = src[s + i] ^ word;
+}
+
+const encoder = new TextEncoder();
+
+/** Encodes `str` as UTF-8 into `u8` at `at` with room for `cap` bytes; returns bytes written, or -1 when it did not fit. */
+export function encodeText(u8: Uint8Array, at: number, cap: number, str: string): number {
+  const r = encoder.encodeInto(str, new Uint8Array(u8.buffer, u8.byteOffset + at, cap));
+  return r.read === str.length ? r.written : -1;
+}
+
+/** The most UTF-16 units a string may have to be encoded into a slab (3 bytes each at most). */
+export const SLAB_TEXT_MAX_UNITS = 5000;
+/** The largest payload copied into a slab; larger ones go out as their own buffers. */
+export const SLAB_BYTES_MAX = 16 * 1024;
+/** Slab size: a frame of SLAB_BYTES_MAX wastes at most a quarter of one. */
+export const SLAB_SIZE = 64 * 1024;
+
+/**
+ * Appends an unmasked frame carrying `str` (UTF-8) at `slab.pos`, contiguous with what is there,
+ * and advances `pos`. `str.length <= SLAB_TEXT_MAX_UNITS`. The length field's size depends on the
+ * encoded length, which is known before encoding for most lengths: up to 41 units it is at most
+ * 123 bytes (2-byte header), from 126 units on it is 126..65535 bytes (4-byte header).
+ */
+export function appendServerText(slab: Slab, b0: number, str: string): void {
+  const n = str.length;
+  const cap = n * 3;
+  slab.reserve(cap + 4);
+  const p = slab.pos;
+  const u8 = slab.u8;
+  let len: number;
+  if (n < 42) {
+    len = encodeText(u8, p + 2, cap, str);
+  } else if (n < 126) {
+    len = encodeText(u8, p + 2, 125, str);
+    if (len < 0) len = encodeText(u8, p + 4, cap, str);
+  } else {
+    len = encodeText(u8, p + 4, cap, str);
+  }
+  slab.pos = putHeader(u8, p, b0, false, len) + len;
+}
+
+/** Appends an unmasked frame carrying a copy of `src` at `slab.pos`; `src.length <= SLAB_BYTES_MAX`. */
+export function appendServerBytes(slab: Slab, b0: number, src: Uint8Array): void {
+  const len = src.length;
+  slab.reserve(len + 4);
+  const at = putHeader(slab.u8, slab.pos, b0, false, len);
+  if (len !== 0) slab.u8.set(src, at);
+  slab.pos = at + len;
+}

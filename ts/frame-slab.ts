@@ -1,0 +1,50 @@
+/**
+ * Bump allocation of frame bytes. Encoded frames are written into a large slab and handed out as
+ * views; a byte handed out is never written again (the slab only moves forward, and a full slab is
+ * replaced, not recycled), so a frame stays valid however long a socket queues it. This trades a
+ * per-frame allocation (~70-80 ns for `Buffer.allocUnsafe`) for a view (~25 ns), and gives a
+ * slab-wide Int32Array so masking words needs no per-frame typed-array view (~100 ns each).
+ */
+
+/**
+ * A Buffer view over slab memory, constructed the way Node builds its own pooled Buffers
+ * (a Uint8Array subclass whose prototype chain includes Buffer.prototype): `Buffer.isBuffer` is
+ * true and sockets write it without converting it, at half the cost of `Buffer.from(ab, off, len)`.
+ */
+class SlabBuffer extends Uint8Array {}
+Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
+
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+export class Slab {
+  /** The current slab: bytes, the same memory as 32-bit words, and the first free byte. */
+  u8: Uint8Array;
+  i32: Int32Array;
+  pos = 0;
+  private ab: ArrayBuffer;
+
+  constructor(readonly size: number) {
+    this.ab = new ArrayBuffer(size);
+    this.u8 = new Uint8Array(this.ab);
+    this.i32 = new Int32Array(this.ab, 0, size >>> 2);
+  }
+
+  /** Makes sure `bytes` are free from `pos` on, moving to a fresh slab if they are not. */
+  reserve(bytes: number): void {
+    if (this.pos + bytes <= this.size) return;
+    this.ab = new ArrayBuffer(this.size);
+    this.u8 = new Uint8Array(this.ab);
+    this.i32 = new Int32Array(this.ab, 0, this.size >>> 2);
+    this.pos = 0;
+  }
+
+  /** Bytes [start, end) of the current slab as a Buffer. */
+  view(start: number, end: number): Buffer {
+    return new SlabBuffer(this.ab, start, end - start) as unknown as Buffer;
+  }
+}
+
+/** A Buffer view of any memory, without the cost of `Buffer.from(arrayBuffer, offset, length)`. */
+export function bufferView(ab: ArrayBufferLike, offset: number, length: number): Buffer {
+  return new SlabBuffer(ab as ArrayBuffer, offset, length) as unknown as Buffer;
+}

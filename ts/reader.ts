@@ -1,0 +1,492 @@
+/**
+ * FrameReader: a streaming RFC 6455 frame parser. Bytes go in (chunks of any size, split anywhere),
+ * events come out through the handlers, synchronously and in stream order.
+ *
+ * Hot path: one pass over each chunk. A frame that lies wholly inside the chunk is parsed from the
+ * chunk itself (no bookkeeping copies); its payload is unmasked in place and, for small payloads,
+ * checked for ASCII in the same loop, then decoded straight from the chunk or handed out as a view.
+ * Only a frame cut by a chunk boundary is buffered: its header in a 14-byte array, its payload
+ * copied-and-unmasked into a buffer sized from the header (one pass for both).
+ *
+ * Ownership (see docs/parts/reader.md):
+ * - `push(chunk)` takes the chunk over: the reader unmasks it IN PLACE and hands out binary payloads
+ *   (and pings/pongs) as VIEWS into it, as ws does. Do not reuse or modify a pushed chunk.
+ * - `receiveBuffer()` / `received(n)`: the reader owns and reuses its receive buffer, so everything
+ *   it hands out from there is COPIED first (strings are always fresh copies anyway).
+ * - A message joined from several frames, or a frame cut by a chunk boundary, is delivered in a
+ *   buffer of its own, never reused by the reader.
+ */
+import { Buffer, isUtf8 } from 'node:buffer';
+import type { Backend } from './backend.js';
+import { UTF8_ACCEPT, UTF8_REJECT } from './backend.js';
+import { rotateKey, xorRange } from './backend-js.js';
+import { isValidCloseCode } from './close-codes.js';
+import { invalidArgType, wsError } from './errors.js';
+import type { ErrorCode } from './errors.js';
+import type { ReaderHandlers, ReaderOptions } from './frame-types.js';
+import { unmaskRange, utf8Range } from './reader-bytes.js';
+import { resolveReaderOptions } from './reader-options.js';
+import { active, getBackend } from './select.js';
+
+/** Payloads up to this size are unmasked and validated by inline JS loops (no view, no call). */
+const INLINE_MAX = 512;
+/** Pieces below this are copied and unmasked by a byte loop rather than a kernel call. */
+const COPY_INLINE_MAX = 64;
+/**
+ * A frame cut by a chunk boundary gets its whole payload buffer at once up to this size; beyond it
+ * the buffer starts here and doubles as bytes arrive, so a 14-byte header claiming 100 MiB cannot
+ * make the reader commit 100 MiB before the peer sends it.
+ */
+const PREALLOC_MAX = 256 * 1024;
+/** Size of the buffer `receiveBuffer()` hands to the socket. */
+const RECEIVE_SIZE = 64 * 1024;
+
+/** Node's Buffer methods that decode a range without creating a view (present since Node 0.x). */
+interface SliceBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+}
+
+const EMPTY = Buffer.alloc(0) as SliceBuffer;
+const NO_WORDS = new Int32Array(0);
+
+function asBuffer(chunk: Uint8Array): SliceBuffer {
+  return (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)) as SliceBuffer;
+}
+
+export class FrameReader {
+  private readonly handlers: ReaderHandlers;
+  private readonly server: boolean;
+  private readonly allowRsv1: boolean;
+  private readonly textAsString: boolean;
+  private readonly maxMessageSize: number;
+  private readonly maxFragments: number;
+  private readonly maxBufferedBytes: number;
+  private readonly kernels: Backend;
+  /** The JS backend's own validator is slower than Node's simdutf for whole payloads. */
+  private readonly nodeUtf8: boolean;
+
+  /** Set by an error or a close frame: later input is ignored. */
+  private stopped = false;
+
+  /** Int32Array over the whole ArrayBuffer of the chunk being parsed (for unmaskRange). */
+  private wordsOf: ArrayBufferLike | null = null;
+  private words: Int32Array = NO_WORDS;
+
+  /** A header cut by a chunk boundary: its bytes so far. */
+  private readonly head = new Uint8Array(14);
+  private headLen = 0;
+
+  // The frame whose header was parsed last.
+  private fin = false;
+  private opcode = 0;
+  private rsv1 = false;
+  private key = 0;
+  private length = 0;
+
+  // Its payload when cut by a chunk boundary: the buffer being filled and how much has arrived.
+  private inPayload = false;
+  private partial: SliceBuffer = EMPTY;
+  private got = 0;
+
+  // The data message being assembled (msgOpcode 0: none).
+  private msgOpcode = 0;
+  private msgCompressed = false;
+  private msgFrames = 0;
+  private msgBytes = 0;
+  private pieces: Buffer[] = [];
+  private utf8 = UTF8_ACCEPT;
+
+  private recv: SliceBuffer | null = null;
+
+  constructor(options: ReaderOptions, handlers: ReaderHandlers) {
+    const o = resolveReaderOptions(options, handlers);
+    this.handlers = handlers;
+    this.server = o.server;
+    this.allowRsv1 = o.allowRsv1;
+    this.textAsString = o.textAsString;
+    this.maxMessageSize = o.maxMessageSize;
+    this.maxFragments = o.maxFragments;
+    this.maxBufferedBytes = o.maxBufferedBytes;
+    this.kernels = options.backend === undefined ? active : getBackend(options.backend);
+    this.nodeUtf8 = this.kernels.name === 'js' && typeof isUtf8 === 'function';
+  }
+
+  /** The name of the kernel backend this reader uses. */
+  get backend(): string {
+    return this.kernels.name;
+  }
+
+  /** True once an error or a close frame stopped the reader. */
+  get closed(): boolean {
+    return this.stopped;
+  }
+
+  /**
+   * Parses the next chunk. The reader takes the chunk over: it unmasks it in place and may hand out
+   * views into it (binary messages, pings, pongs) or keep views until a fragmented message is
+   * complete. Do not modify or reuse a chunk after pushing it.
+   */
+  push(chunk: Uint8Array): void {
+    if (!(chunk instanceof Uint8Array)) throw invalidArgType('chunk', 'an instance of Buffer or Uint8Array', chunk);
+    if (this.stopped) return;
+    const buf = asBuffer(chunk);
+    this.consume(buf, 0, buf.length, true);
+  }
+
+  /**
+   * The buffer the socket should read into next (for `net.Socket`'s `onread.buffer`). The reader
+   * owns and reuses it: call `received(n)` after each read before reading into it again.
+   */
+  receiveBuffer(): Uint8Array {
+    if (this.recv === null) this.recv = Buffer.allocUnsafeSlow(RECEIVE_SIZE) as SliceBuffer;
+    return this.recv;
+  }
+
+  /** Parses the `n` bytes just read into `receiveBuffer()`. Everything handed out is a copy. */
+  received(n: number): void {
+    const buf = this.recv;
+    if (buf === null || !Number.isInteger(n) || n < 0 || n > buf.length) {
+      throw invalidArgType('n', `an integer in [0, ${buf === null ? 0 : buf.length}] after receiveBuffer()`, n);
+    }
+    if (this.stopped) return;
+    this.consume(buf, 0, n, false);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The loop over a chunk. `owned`: the bytes are the caller's pushed chunk (views may be handed out).
+
+  private consume(buf: SliceBuffer, pos: number, end: number, owned: boolean): void {
+    while (pos < end && !this.stopped) {
+      if (this.inPayload) {
+        pos = this.payloadPart(buf, pos, end);
+        continue;
+      }
+      let start: number;
+      if (this.headLen === 0) {
+        const hl = this.header(buf, pos, end - pos);
+        if (hl < 0) return;
+        if (hl === 0) {
+          this.head.set(buf.subarray(pos, end));
+          this.headLen = end - pos;
+          return;
+        }
+        start = pos + hl;
+      } else {
+        // A header cut by the previous chunk: top it up and parse it from the small array.
+        const had = this.headLen;
+        const take = Math.min(14 - had, end - pos);
+        for (let i = 0; i < take; i++) this.head[had + i] = buf[pos + i];
+        const hl = this.header(this.head, 0, had + take);
+        if (hl < 0) return;
+        if (hl === 0) {
+          this.headLen = had + take;
+          return;
+        }
+        this.headLen = 0;
+        start = pos + hl - had;
+      }
+      const len = this.length;
+      if (end - start >= len) {
+        pos = start + len;
+        this.frame(buf, start, pos, owned);
+      } else {
+        this.beginPartial();
+        pos = start;
+      }
+    }
+  }
+
+  /**
+   * Parses and checks the header at `src[p, p + avail)`: its length in bytes, 0 when more bytes are
+   * needed, -1 after reporting an error. Rules that need only the first two bytes are checked as
+   * soon as they are present, so the error does not wait for the rest of the header.
+   */
+  private header(src: Uint8Array, p: number, avail: number): number {
+    if (avail < 2) return 0;
+    const b0 = src[p];
+    const b1 = src[p + 1];
+    const op = b0 & 0x0f;
+    const fin = b0 >= 0x80;
+    const rsv1 = (b0 & 0x40) !== 0;
+    let len = b1 & 0x7f;
+    if ((b0 & 0x30) !== 0) return this.fail('WS_ERR_UNEXPECTED_RSV_2_3', 'RSV2 and RSV3 must be clear (no extension defines them)');
+    if (op >= 8) {
+      if (op > 10) return this.fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${op} (reserved control opcode)`);
+      if (rsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear on a control frame');
+      if (!fin) return this.fail('WS_ERR_EXPECTED_FIN', 'FIN must be set on a control frame (control frames cannot be fragmented)');
+      if (len > 125) return this.fail('WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH', 'a control frame payload must be at most 125 bytes');
+    } else if (op === 0) {
+      if (this.msgOpcode === 0) return this.fail('WS_ERR_UNEXPECTED_CONTINUATION', 'continuation frame without a message to continue');
+      if (rsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear on a continuation frame');
+    } else {
+      if (op > 2) return this.fail('WS_ERR_INVALID_OPCODE', `invalid opcode ${op} (reserved data opcode)`);
+      if (this.msgOpcode !== 0) return this.fail('WS_ERR_EXPECTED_CONTINUATION', 'a new data frame inside a fragmented message (expected a continuation frame)');
+      if (rsv1 && !this.allowRsv1) return this.fail('WS_ERR_UNEXPECTED_RSV_1', 'RSV1 must be clear (no extension negotiated)');
+    }
+    const masked = b1 >= 0x80;
+    if (masked !== this.server) {
+      return masked
+        ? this.fail('WS_ERR_UNEXPECTED_MASK', 'a frame from a server must not be masked')
+        : this.fail('WS_ERR_EXPECTED_MASK', 'a frame from a client must be masked');
+    }
+    let hl = 2;
+    if (len === 126) {
+      if (avail < 4) return 0;
+      len = (src[p + 2] << 8) | src[p + 3];
+      hl = 4;
+    } else if (len === 127) {
+      if (avail < 10) return 0;
+      const hi = ((src[p + 2] << 24) | (src[p + 3] << 16) | (src[p + 4] << 8) | src[p + 5]) >>> 0;
+      if (hi > 0x1fffff) {
+        return this.fail(
+          'WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH',
+          hi >= 0x80000000 ? 'the most significant bit of a 64-bit payload length must be 0' : 'payload length > 2^53 - 1',
+        );
+      }
+      len = hi * 4294967296 + (((src[p + 6] << 24) | (src[p + 7] << 16) | (src[p + 8] << 8) | src[p + 9]) >>> 0);
+      hl = 10;
+    }
+    let key = 0;
+    if (masked) {
+      if (avail < hl + 4) return 0;
+      key = (src[p + hl] | (src[p + hl + 1] << 8) | (src[p + hl + 2] << 16) | (src[p + hl + 3] << 24)) >>> 0;
+      hl += 4;
+    }
+    if (op < 8) {
+      if (op !== 0) {
+        this.msgOpcode = op;
+        this.msgCompressed = rsv1;
+        this.msgFrames = 0;
+        this.msgBytes = 0;
+        this.utf8 = UTF8_ACCEPT;
+      }
+      if (++this.msgFrames > this.maxFragments) {
+        return this.fail('WS_ERR_TOO_MANY_FRAGMENTS', `a message spans more than ${this.maxFragments} frames (maxFragments)`);
+      }
+      if (len > this.maxMessageSize - this.msgBytes) {
+        return this.fail('WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', `message larger than ${this.maxMessageSize} bytes (maxMessageSize)`);
+      }
+      this.msgBytes += len;
+    }
+    this.fin = fin;
+    this.opcode = op;
+    this.rsv1 = rsv1;
+    this.key = key;
+    this.length = len;
+    return hl;
+  }
+
+  /** A frame wholly inside `buf[s, e)`. */
+  private frame(buf: SliceBuffer, s: number, e: number, owned: boolean): void {
+    const op = this.opcode;
+    if (op >= 8) {
+      this.controlPayload(this.payloadOf(buf, s, e, owned));
+      return;
+    }
+    if (!this.fin || op === 0 || this.rsv1) {
+      this.fragment(buf, s, e, owned);
+      return;
+    }
+    // A whole message in one frame: the hot path.
+    this.msgOpcode = 0;
+    const key = this.key;
+    if (op === 2) {
+      this.handlers.onMessage(this.payloadOf(buf, s, e, owned), true);
+      return;
+    }
+    let ascii = false;
+    if (e - s <= INLINE_MAX) {
+      if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
+      const acc = unmaskRange(buf, s, e, key, this.words);
+      ascii = (acc & 0x80808080) === 0;
+      if (!ascii && utf8Range(UTF8_ACCEPT, buf, s, e) !== UTF8_ACCEPT) {
+        this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text frame');
+        return;
+      }
+    } else {
+      const view = buf.subarray(s, e);
+      if (key !== 0) this.kernels.unmask(view, key);
+      if (!(this.nodeUtf8 ? isUtf8(view) : this.kernels.isValidUtf8(view))) {
+        this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text frame');
+        return;
+      }
+    }
+    if (this.textAsString) {
+      this.handlers.onMessage(ascii ? buf.latin1Slice(s, e) : buf.utf8Slice(s, e), false);
+    } else {
+      this.handlers.onMessage(owned ? buf.subarray(s, e) : this.copyOut(buf, s, e, 0), false);
+    }
+  }
+
+  private wordsFor(buf: Uint8Array): void {
+    const ab = buf.buffer;
+    this.wordsOf = ab;
+    this.words = new Int32Array(ab, 0, ab.byteLength >>> 2);
+  }
+
+  /** The unmasked payload `buf[s, e)`: a view into `buf` (unmasked in place) when owned, else a copy. */
+  private payloadOf(buf: SliceBuffer, s: number, e: number, owned: boolean): Buffer {
+    const key = this.key;
+    if (!owned) return this.copyOut(buf, s, e, key);
+    if (key !== 0) {
+      if (e - s <= INLINE_MAX) {
+        if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
+        unmaskRange(buf, s, e, key, this.words);
+      } else {
+        const view = buf.subarray(s, e);
+        this.kernels.unmask(view, key);
+        return view;
+      }
+    }
+    return buf.subarray(s, e);
+  }
+
+  /** A new buffer holding `src[s, e)` unmasked with `key`. */
+  private copyOut(src: Buffer, s: number, e: number, key: number): Buffer {
+    const out = Buffer.allocUnsafe(e - s);
+    this.copyUnmask(src, s, out, 0, e - s, key);
+    return out;
+  }
+
+  /** `dst[d, d + n) = src[s, s + n)` unmasked with `key` (key byte 0 at `s`): one pass. */
+  private copyUnmask(src: Buffer, s: number, dst: Buffer, d: number, n: number, key: number): void {
+    if (key === 0) src.copy(dst, d, s, s + n);
+    else if (n < COPY_INLINE_MAX) xorRange(src, s, key, dst, d, n);
+    else this.kernels.mask(src.subarray(s, s + n), key, dst, d, n);
+  }
+
+  /** A frame of a fragmented (or compressed) message, wholly inside `buf[s, e)`. */
+  private fragment(buf: SliceBuffer, s: number, e: number, owned: boolean): void {
+    const piece = this.payloadOf(buf, s, e, owned);
+    if (this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(piece, 0, piece.length)) return;
+    this.addPiece(piece);
+  }
+
+  /** Feeds `b[s, e)` of a text message to the streaming validator: false (after the error) on invalid bytes. */
+  private validatePiece(b: Buffer, s: number, e: number): boolean {
+    const st = e - s <= INLINE_MAX ? utf8Range(this.utf8, b, s, e) : this.kernels.utf8Stream(this.utf8, b.subarray(s, e));
+    this.utf8 = st;
+    if (st === UTF8_REJECT) {
+      this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text message fragment');
+      return false;
+    }
+    return true;
+  }
+
+  /** Adds a data frame's complete, unmasked payload to the message; delivers it after the last frame. */
+  private addPiece(piece: Buffer): void {
+    if (!this.fin) {
+      if (this.msgBytes > this.maxBufferedBytes) {
+        this.fail('WS_ERR_BUFFERED_LIMIT', `an incomplete message holds more than ${this.maxBufferedBytes} bytes (maxBufferedBytes)`);
+        return;
+      }
+      this.pieces.push(piece);
+      return;
+    }
+    const pieces = this.pieces;
+    let data: Buffer = piece;
+    if (pieces.length !== 0) {
+      pieces.push(piece);
+      data = Buffer.concat(pieces, this.msgBytes);
+      this.pieces = [];
+    }
+    const op = this.msgOpcode;
+    this.msgOpcode = 0;
+    if (this.msgCompressed) {
+      this.handlers.onCompressedMessage!(data, op === 2);
+    } else if (op === 2) {
+      this.handlers.onMessage(data, true);
+    } else if (this.utf8 !== UTF8_ACCEPT) {
+      this.fail('WS_ERR_INVALID_UTF8', 'a text message ends inside a UTF-8 sequence');
+    } else {
+      this.handlers.onMessage(this.textAsString ? (data as SliceBuffer).utf8Slice(0, data.length) : data, false);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Frames cut by a chunk boundary.
+
+  private beginPartial(): void {
+    const len = this.length;
+    if (this.opcode < 8 && this.msgBytes > this.maxBufferedBytes) {
+      this.fail('WS_ERR_BUFFERED_LIMIT', `waiting for a frame would hold more than ${this.maxBufferedBytes} bytes (maxBufferedBytes)`);
+      return;
+    }
+    this.partial = Buffer.allocUnsafe(Math.min(len, PREALLOC_MAX)) as SliceBuffer;
+    this.got = 0;
+    this.inPayload = true;
+  }
+
+  /** Takes the next bytes of a payload cut by a chunk boundary from `buf[pos, end)`. */
+  private payloadPart(buf: SliceBuffer, pos: number, end: number): number {
+    const got = this.got;
+    const len = this.length;
+    const n = Math.min(end - pos, len - got);
+    if (got + n > this.partial.length) this.grow(got + n);
+    const dst = this.partial;
+    this.copyUnmask(buf, pos, dst, got, n, this.key === 0 ? 0 : rotateKey(this.key, got));
+    this.got = got + n;
+    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(dst, got, got + n)) return end;
+    if (this.got === len) {
+      this.inPayload = false;
+      const payload = dst.length === len ? dst : dst.subarray(0, len);
+      this.partial = EMPTY;
+      if (this.opcode >= 8) this.controlPayload(payload);
+      else this.addPiece(payload);
+    }
+    return pos + n;
+  }
+
+  /** Doubles the partial payload buffer (capped at the frame length) to hold `need` bytes. */
+  private grow(need: number): void {
+    const next = Buffer.allocUnsafe(Math.min(this.length, Math.max(need, this.partial.length * 2))) as SliceBuffer;
+    this.partial.copy(next, 0, 0, this.got);
+    this.partial = next;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private controlPayload(p: Buffer): void {
+    const op = this.opcode;
+    if (op === 9) {
+      this.handlers.onPing(p);
+      return;
+    }
+    if (op === 10) {
+      this.handlers.onPong(p);
+      return;
+    }
+    const n = p.length;
+    if (n === 0) {
+      this.stopped = true;
+      this.handlers.onClose(1005, '');
+      return;
+    }
+    if (n === 1) {
+      this.fail('WS_ERR_INVALID_CLOSE_PAYLOAD', 'a close frame payload must be empty or at least 2 bytes (a 1-byte payload)');
+      return;
+    }
+    const code = (p[0] << 8) | p[1];
+    if (!isValidCloseCode(code)) {
+      this.fail('WS_ERR_INVALID_CLOSE_CODE', `invalid close code ${code} in a close frame`);
+      return;
+    }
+    if (utf8Range(UTF8_ACCEPT, p, 2, n) !== UTF8_ACCEPT) {
+      this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a close frame reason');
+      return;
+    }
+    this.stopped = true;
+    this.handlers.onClose(code, (p as SliceBuffer).utf8Slice(2, n));
+  }
+
+  /** Reports a protocol error, drops everything held and stops. Returns -1 for `header`. */
+  private fail(code: ErrorCode, message: string): -1 {
+    this.stopped = true;
+    this.inPayload = false;
+    this.partial = EMPTY;
+    this.pieces = [];
+    this.handlers.onError(wsError(code, `Invalid WebSocket frame: ${message}`));
+    return -1;
+  }
+}
