@@ -119,7 +119,7 @@ function demo(args: string[]) {
 }
 
 describe('the demo (npm start), short run', () => {
-  for (const impl of ['ws']) {
+  for (const impl of ['wsframe', 'ws']) {
     it(`over ${impl}: every subscriber receives every tick, in order, and it exits 0`, () => {
       const { status, summary, stderr } = demo(['--impl', impl, '--duration', '1.5', '--subscribers', '3', '--rate', '2000', '--size', '200']);
       expect(stderr).toMatch(/\[\d+\.\ds\] sent [\d,]+\/s recv/); // the live view, plain lines off a TTY

@@ -16,7 +16,7 @@ sent and received, payload bytes/s, latency p50/p99, the backend in use and memo
 Options:
   --duration <s>      how long to publish (default 10)
   --subscribers <n>   subscriber connections (default 8)
-  --rate <n>          ticks per second published, on average (default 20000); each goes to every subscriber
+  --rate <n>          ticks per second published, on average (default 5000); each goes to every subscriber
   --size <bytes>      approximate tick size, padded with order-book levels (default 0: a bare ~75 B tick)
   --deflate           negotiate permessage-deflate
   --impl <name>       wsframe (default) or ws, to compare with the incumbent
@@ -45,7 +45,7 @@ export async function run(args) {
     impl,
     duration: numberOption(values, 'duration', { min: 0.1 }) ?? 10,
     subscribers: numberOption(values, 'subscribers', { min: 1, integer: true }) ?? 8,
-    rate: numberOption(values, 'rate', { min: 1 }) ?? 20_000,
+    rate: numberOption(values, 'rate', { min: 1 }) ?? 5_000,
     size: numberOption(values, 'size', { min: 0, integer: true }) ?? 0,
     symbols: numberOption(values, 'symbols', { min: 1, integer: true }) ?? 300,
     deflate: values.deflate === true,
@@ -85,7 +85,7 @@ export function summaryText(s) {
     ? `every subscriber received all ${count(s.sent)} ticks, complete and in order`
     : `INCOMPLETE: ${count(s.lost)} deliveries missing, ${count(s.outOfOrder)} out of order`;
   return [
-    `summary (${s.seconds.toFixed(1)} s${s.stoppedBy === 'interrupted' ? ', interrupted' : ''}; ${s.impl}${s.impl === 'wsframe' ? `, backend ${s.backend}` : ''}; ${s.subscribers} subscribers${s.deflate ? '; permessage-deflate' : ''})`,
+    `summary (${s.seconds.toFixed(1)} s${s.stoppedBy === 'interrupted' ? ', interrupted' : ''}; ${s.impl}${s.impl === 'wsframe' ? `, backend ${s.backend}` : ''}, ${s.broadcast}; ${s.subscribers} subscribers${s.deflate ? '; permessage-deflate' : ''})`,
     `  sent       ${count(s.sent)} ticks (${count(s.sent / s.seconds)}/s), ${bytes(s.sentBytes)} of JSON`,
     `  received   ${count(s.received)} of ${count(s.expected)} deliveries (${count(s.received / (s.seconds + s.drainSeconds))}/s), ${bytes(s.receivedBytes)}`,
     `  check      ${verdict}`,

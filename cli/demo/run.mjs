@@ -117,7 +117,7 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
       const mem = process.memoryUsage();
       feedPeakRss = Math.max(feedPeakRss, mem.rss);
       view.update({
-        header: `wsframe market-data demo · ${o.impl === 'wsframe' ? `wsframe (backend ${o.backend})` : o.impl} · ${o.subscribers} subscribers · ${o.symbols} symbols · ${o.rate.toLocaleString('en-US')} ticks/s in bursts · ${o.size ? `~${o.size} B` : '~75 B'} ticks · deflate ${o.deflate ? 'on' : 'off'}`,
+        header: `wsframe market-data demo · ${o.impl === 'wsframe' ? `wsframe (backend ${o.backend})` : o.impl}, ${server.broadcast} · ${o.subscribers} subscribers · ${o.symbols} symbols · ${o.rate.toLocaleString('en-US')} ticks/s in bursts · ${o.size ? `~${o.size} B` : '~75 B'} ticks · deflate ${o.deflate ? 'on' : 'off'}`,
         elapsed: Math.min((now - start) / 1000, o.duration),
         duration: o.duration,
         sentRate: (seq - last.seq) / dt,
@@ -172,6 +172,7 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
     return {
       impl: o.impl,
       backend: o.backend,
+      broadcast: server.broadcast,
       subscribers: o.subscribers,
       rate: o.rate,
       size: o.size,
