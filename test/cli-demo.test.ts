@@ -9,7 +9,7 @@ import { join } from 'node:path';
 // @ts-expect-error: plain ESM modules without type declarations
 import { Histogram, bucketOf, bucketLow, BUCKETS } from '../cli/demo/histogram.mjs';
 // @ts-expect-error: plain ESM modules without type declarations
-import { TickGenerator, BurstSchedule } from '../cli/demo/ticks.mjs';
+import { TickGenerator, BurstSchedule, seededRandom } from '../cli/demo/ticks.mjs';
 import { prng } from './reference';
 
 const root = join(__dirname, '..');
@@ -91,6 +91,15 @@ describe('tick generator', () => {
     }
   });
 
+  it('sends the same feed for the same seed (so --compare gives both runs the same work)', () => {
+    const a = new TickGenerator({ random: seededRandom(4) });
+    const b = new TickGenerator({ random: seededRandom(4) });
+    const c = new TickGenerator({ random: seededRandom(5) });
+    const feed = (g: typeof a) => Array.from({ length: 50 }, (_, i) => g.next(i, 0)).join('\n');
+    expect(feed(a)).toBe(feed(b));
+    expect(feed(c)).not.toBe(feed(new TickGenerator({ random: seededRandom(4) })));
+  });
+
   it('sends in bursts that average to the rate', () => {
     const s = new BurstSchedule(20_000, prng(9));
     const perTenth: number[] = [];
@@ -167,5 +176,17 @@ describe('the demo (npm start), short run', () => {
     expect(summary.received).toBe(summary.sent * 2);
     expect(summary.complete).toBe(true);
     expect(code).toBe(0);
+  });
+
+  it('--compare runs the same feed over wsframe and ws and reports both', () => {
+    const { status, summary } = demo(['--compare', '--duration', '1', '--subscribers', '2', '--rate', '1000']);
+    expect(summary.map((s: { impl: string }) => s.impl)).toEqual(['wsframe', 'ws']);
+    for (const s of summary) {
+      expect(s.complete).toBe(true);
+      expect(s.received).toBe(s.sent * 2);
+      expect(s.feedCpuUs).toBeGreaterThan(0);
+      expect(s.subscriberCpuUs).toBeGreaterThan(0);
+    }
+    expect(status).toBe(0);
   });
 });

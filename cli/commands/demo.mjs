@@ -21,9 +21,11 @@ Options:
   --deflate           negotiate permessage-deflate
   --impl <name>       wsframe (default) or ws, to compare with the incumbent
   --symbols <n>       number of symbols (default 300)
+  --seed <n>          seed of the ticks and bursts (default 1: every run sends the same feed)
+  --compare           run the same feed over wsframe, then over ws, and print both side by side
   --json              print the summary as JSON on stdout (the live view goes to stderr)
 
-Exit code 0 when every subscriber received every tick in order, 1 otherwise.`;
+Exit code 0 when every subscriber received every tick in order (in every run), 1 otherwise.`;
 
 export async function run(args) {
   const { values } = parseArgs({
@@ -37,6 +39,8 @@ export async function run(args) {
       impl: { type: 'string' },
       symbols: { type: 'string' },
       json: { type: 'boolean' },
+      compare: { type: 'boolean' },
+      seed: { type: 'string' },
     },
   });
   const impl = values.impl ?? 'wsframe';
@@ -48,6 +52,7 @@ export async function run(args) {
     rate: numberOption(values, 'rate', { min: 1 }) ?? 5_000,
     size: numberOption(values, 'size', { min: 0, integer: true }) ?? 0,
     symbols: numberOption(values, 'symbols', { min: 1, integer: true }) ?? 300,
+    seed: numberOption(values, 'seed', { min: 0, integer: true }) ?? 1,
     deflate: values.deflate === true,
   };
   if (options.subscribers > 1000) throw usageError('--subscribers is limited to 1000 on one machine');
@@ -66,18 +71,41 @@ export async function run(args) {
   };
   process.on('SIGINT', onSigint);
   const out = values.json ? process.stderr : process.stdout;
-  let summary;
+  const summaries = [];
   try {
-    summary = await runDemo(options, { view: new LiveView(out), interval: out.isTTY ? 250 : 1000, signal: abort.signal });
+    for (const one of values.compare ? ['wsframe', 'ws'] : [impl]) {
+      if (abort.signal.aborted) break;
+      if (summaries.length > 0) out.write('\n');
+      summaries.push(await runDemo({ ...options, impl: one }, { view: new LiveView(out), interval: out.isTTY ? 250 : 1000, signal: abort.signal }));
+    }
   } finally {
     process.off('SIGINT', onSigint);
   }
   if (values.json) {
-    process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    process.stdout.write(JSON.stringify(values.compare ? summaries : summaries[0], null, 2) + '\n');
   } else {
-    process.stdout.write('\n' + summaryText(summary) + '\n');
+    process.stdout.write('\n' + summaries.map(summaryText).join('\n\n') + '\n');
+    if (summaries.length > 1) process.stdout.write('\n' + comparisonTable(summaries) + '\n');
   }
-  return summary.complete ? 0 : 1;
+  return summaries.every((s) => s.complete) ? 0 : 1;
+}
+
+/** The runs side by side, as a markdown table. */
+export function comparisonTable(runs) {
+  const rows = [
+    ['', ...runs.map((s) => (s.impl === 'wsframe' ? `wsframe (${s.backend})` : s.impl))],
+    ['broadcast', ...runs.map((s) => s.broadcast)],
+    ['ticks sent /s', ...runs.map((s) => count(s.sent / s.seconds))],
+    ['deliveries /s', ...runs.map((s) => count(s.received / (s.seconds + s.drainSeconds)))],
+    ['latency p50', ...runs.map((s) => micros(s.latencyUs.p50))],
+    ['latency p99', ...runs.map((s) => micros(s.latencyUs.p99))],
+    ['feed CPU per delivery', ...runs.map((s) => micros(s.feedCpuUs / Math.max(1, s.received)))],
+    ['subscriber CPU per delivery', ...runs.map((s) => micros(s.subscriberCpuUs / Math.max(1, s.received)))],
+    ['feed peak rss', ...runs.map((s) => bytes(s.feedPeakRss))],
+    ['complete, in order', ...runs.map((s) => (s.complete ? 'yes' : 'NO'))],
+  ];
+  const line = (cells) => `| ${cells.join(' | ')} |`;
+  return [line(rows[0]), line(rows[0].map((_, i) => (i === 0 ? '---' : '---:'))), ...rows.slice(1).map(line)].join('\n');
 }
 
 export function summaryText(s) {
@@ -91,6 +119,7 @@ export function summaryText(s) {
     `  check      ${verdict}`,
     `  latency    p50 ${micros(s.latencyUs.p50)} · p99 ${micros(s.latencyUs.p99)} · max ${micros(s.latencyUs.max)} (send to parse, ${count(s.latencyUs.samples)} samples)`,
     `  drain      ${micros(s.drainSeconds * 1e6)} after publishing stopped`,
+    `  cpu        feed ${micros(s.feedCpuUs / Math.max(1, s.received))} · subscribers ${micros(s.subscriberCpuUs / Math.max(1, s.received))} per delivery (${(s.feedCpuUs / 1e4 / (s.seconds + s.drainSeconds)).toFixed(0)} % and ${(s.subscriberCpuUs / 1e4 / (s.seconds + s.drainSeconds)).toFixed(0)} % of a core)`,
     `  memory     feed peak rss ${bytes(s.feedPeakRss)} · subscriber process peak rss ${bytes(s.subscriberPeakRss)}`,
     ...s.errors.map((e) => `  error      ${e}`),
   ].join('\n');

@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { nowUs } from './clock.mjs';
 import { Histogram } from './histogram.mjs';
-import { TickGenerator, BurstSchedule } from './ticks.mjs';
+import { TickGenerator, BurstSchedule, seededRandom } from './ticks.mjs';
 import { startFeedServer } from './transport.mjs';
 import { LiveView } from './view.mjs';
 
@@ -41,7 +41,7 @@ function once(child, type, timeoutMs, what) {
 
 /**
  * @param {{ impl: string, backend: string, subscribers: number, rate: number, size: number,
- *   duration: number, deflate: boolean, symbols: number }} o
+ *   duration: number, deflate: boolean, symbols: number, seed: number }} o
  * @param {{ view?: LiveView, interval?: number, signal?: AbortSignal }} io
  * @returns {Promise<object>} the summary
  */
@@ -74,13 +74,14 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
   try {
     await once(child, 'ready', 10_000, 'connecting the subscribers');
 
-    const gen = new TickGenerator({ symbols: o.symbols, size: o.size });
-    const schedule = new BurstSchedule(o.rate);
+    const gen = new TickGenerator({ symbols: o.symbols, size: o.size, random: seededRandom(o.seed) });
+    const schedule = new BurstSchedule(o.rate, seededRandom(o.seed + 1));
     let seq = 0;
     let sentBytes = 0;
     let feedPeakRss = 0;
     let last = { t: performance.now(), seq: 0, sentBytes: 0 };
     const start = performance.now();
+    const cpuAtStart = process.cpuUsage();
     let slots = 0;
     let stopped = false;
     let stoppedBy = 'duration';
@@ -159,6 +160,7 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
     server.publish(JSON.stringify({ t: 'end', count: seq }));
     const final = await once(child, 'final', 30_000, 'waiting for the subscribers to drain');
     const drained = (performance.now() - start) / 1000;
+    const cpu = process.cpuUsage(cpuAtStart);
     clearInterval(drawer);
     draw();
     view.end();
@@ -190,6 +192,9 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
       inOrder: connections.every((c) => c.outOfOrder === 0 && c.gaps === 0),
       complete: connections.every((c) => c.complete),
       latencyUs: { p50: all.percentile(0.5), p99: all.percentile(0.99), max: all.max, samples: all.total },
+      // CPU time of each process over the run (µs, user + system): the cost side of the rates.
+      feedCpuUs: cpu.user + cpu.system,
+      subscriberCpuUs: final.cpuUs,
       feedPeakRss,
       subscriberPeakRss: totals.subPeakRss,
       connections,

@@ -62,6 +62,7 @@ function finishIfDone() {
   process.send(
     {
       type: 'final',
+      cpuUs: cpuTotal(),
       connections: conns.map((c) => ({
         received: c.received,
         // The sequence number expected next: the count of ticks seen in order, gaps skipped.
@@ -80,6 +81,13 @@ function finishIfDone() {
 }
 
 const timer = setInterval(report, 250);
+
+// CPU time from the first connection attempt on (startup excluded), µs.
+const cpuAtStart = process.cpuUsage();
+function cpuTotal() {
+  const c = process.cpuUsage(cpuAtStart);
+  return c.user + c.system;
+}
 
 let open = 0;
 for (let i = 0; i < config.count; i++) {

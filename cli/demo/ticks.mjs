@@ -5,6 +5,20 @@
  * real feeds grow, until the message reaches about that many bytes.
  */
 
+/**
+ * A seeded xorshift32 source in [0, 1): the same feed and the same bursts for the same seed, so
+ * `--compare` runs give both implementations identical work.
+ */
+export function seededRandom(seed = 1) {
+  let x = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
 const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 /** `count` distinct ticker symbols of 3-4 letters. */

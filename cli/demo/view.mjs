@@ -16,6 +16,7 @@ export function bytes(n) {
 
 export function micros(us) {
   if (!Number.isFinite(us)) return '–';
+  if (us < 10) return `${us.toFixed(2)} µs`;
   if (us >= 1e6) return `${(us / 1e6).toFixed(2)} s`;
   if (us >= 1e3) return `${(us / 1e3).toFixed(us >= 1e4 ? 0 : 1)} ms`;
   return `${Math.round(us)} µs`;
