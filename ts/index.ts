@@ -21,3 +21,12 @@ export function activeBackend(): { name: 'native' | 'wasm' | 'js'; variant: stri
 }
 export { FrameReader } from './reader.js';
 export { isValidCloseCode } from './close-codes.js';
+export { WebSocket, CONNECTING, OPEN, CLOSING, CLOSED } from './websocket.js';
+export type { ClientOptions, ConnectionOptions, WsSendOptions, SendCallback, BinaryType } from './websocket.js';
+export { WebSocketServer } from './server.js';
+export type { ServerOptions, VerifyClientInfo, VerifyClientSync, VerifyClientAsync } from './server.js';
+export { createAcceptKey } from './handshake-headers.js';
+export type { ExtensionOffer } from './handshake-headers.js';
+export type { Extension, ExtensionFactory } from './extension.js';
+export { ConnectQueue } from './connect-queue.js';
+export type { ProxyOptions } from './proxy.js';
