@@ -68,14 +68,6 @@ export function xorWords(src: Int32Array, s: number, dst: Int32Array, d: number,
   for (; i < words; i++) dst[d + i] = src[s + i] ^ word;
 }
 
-const encoder = new TextEncoder();
-
-/** Encodes `str` as UTF-8 into `u8` at `at` with room for `cap` bytes; returns bytes written, or -1 when it did not fit. */
-export function encodeText(u8: Uint8Array, at: number, cap: number, str: string): number {
-  const r = encoder.encodeInto(str, new Uint8Array(u8.buffer, u8.byteOffset + at, cap));
-  return r.read === str.length ? r.written : -1;
-}
-
 /** The most UTF-16 units a string may have to be encoded into a slab (3 bytes each at most). */
 export const SLAB_TEXT_MAX_UNITS = 5000;
 /** The largest payload copied into a slab; larger ones go out as their own buffers. */
@@ -85,9 +77,11 @@ export const SLAB_SIZE = 64 * 1024;
 
 /**
  * Appends an unmasked frame carrying `str` (UTF-8) at `slab.pos`, contiguous with what is there,
- * and advances `pos`. `str.length <= SLAB_TEXT_MAX_UNITS`. The length field's size depends on the
- * encoded length, which is known before encoding for most lengths: up to 41 units it is at most
- * 123 bytes (2-byte header), from 126 units on it is 126..65535 bytes (4-byte header).
+ * and advances `pos`. `str.length <= SLAB_TEXT_MAX_UNITS`. The UTF-8 is written straight into the
+ * slab where the payload goes; the length field's size depends on the encoded length, which is
+ * known before encoding for most lengths: up to 41 units it is at most 123 bytes (2-byte header),
+ * from 126 units on it is 126..65535 bytes (4-byte header). In between the payload is written after
+ * a 2-byte header and moved by 2 bytes in the rare case that it turns out longer than 125 bytes.
  */
 export function appendServerText(slab: Slab, b0: number, str: string): void {
   const n = str.length;
@@ -96,13 +90,11 @@ export function appendServerText(slab: Slab, b0: number, str: string): void {
   const p = slab.pos;
   const u8 = slab.u8;
   let len: number;
-  if (n < 42) {
-    len = encodeText(u8, p + 2, cap, str);
-  } else if (n < 126) {
-    len = encodeText(u8, p + 2, 125, str);
-    if (len < 0) len = encodeText(u8, p + 4, cap, str);
+  if (n < 126) {
+    len = u8.utf8Write(str, p + 2, cap);
+    if (len > 125) u8.copyWithin(p + 4, p + 2, p + 2 + len);
   } else {
-    len = encodeText(u8, p + 4, cap, str);
+    len = u8.utf8Write(str, p + 4, cap);
   }
   slab.pos = putHeader(u8, p, b0, false, len) + len;
 }

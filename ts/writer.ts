@@ -15,7 +15,7 @@ import { pooledMaskKey } from './mask-keys.js';
 import { LITTLE_ENDIAN, Slab, bufferView } from './frame-slab.js';
 import {
   FIN, RSV1, SLAB_BYTES_MAX, SLAB_SIZE, SLAB_TEXT_MAX_UNITS,
-  appendServerBytes, appendServerText, lengthFieldSize, putHeader, putKey, xorWords,
+  appendServerBytes, lengthFieldSize, putHeader, putKey, xorWords,
 } from './frame-encode.js';
 import { maskBytes } from './backend-js.js';
 import { active } from './select.js';
@@ -56,7 +56,7 @@ export class FrameWriter {
   private readonly scratchI32 = new Int32Array(this.scratchU8.buffer);
   /** True between a frame sent with `fin: false` and the frame that ends its message. */
   private continuing = false;
-  /** Where the masked frame being written starts in the slab (set by openMasked). */
+  /** Where the frame being written starts in the slab (set by openFrame). */
   private frameStart = 0;
 
   constructor(options: WriterOptions) {
@@ -79,7 +79,7 @@ export class FrameWriter {
     if (typeof str !== 'string') throw invalidArgType('str', 'a string', str);
     if (opts === undefined && !this.continuing && str.length <= SLAB_TEXT_MAX_UNITS) {
       // The hot path: one whole text message from a short string.
-      return this.masked ? this.maskedText(FIN | OPCODE.TEXT, str) : this.serverText(FIN | OPCODE.TEXT, str);
+      return this.shortText(FIN | OPCODE.TEXT, str);
     }
     return this.data(str, opts, false);
   }
@@ -173,7 +173,7 @@ export class FrameWriter {
     if (bytes === undefined) {
       const s = input as string;
       const b0 = (fin ? FIN : 0) | first;
-      return this.masked ? this.maskedText(b0, s) : this.serverText(b0, s);
+      return this.shortText(b0, s);
     }
     if (fragmentSize === 0 || bytes.length <= fragmentSize) return this.frame((fin ? FIN : 0) | first, bytes);
     const out: Uint8Array[] = [];
@@ -231,7 +231,7 @@ export class FrameWriter {
       return slab.view(end - len - lengthFieldSize(len), end);
     }
     const key = this.nextKey();
-    const payload = this.openMasked(b0, len, key);
+    const payload = this.openFrame(b0, len, key);
     const u8 = slab.u8;
     if (len !== 0) {
       if (key === 0) u8.set(src, payload);
@@ -247,41 +247,38 @@ export class FrameWriter {
   }
 
   /**
-   * Reserves slab room for a masked frame and writes its header and key so that the payload starts
-   * on a 4-byte boundary (masked in words of the slab itself, no per-frame typed-array view).
-   * Returns the payload's offset; the frame starts at `frameStart`.
+   * Reserves slab room for a frame and writes its header (and key, for a client) so that the
+   * payload starts on a 4-byte boundary, where words of the slab's own Int32Array can copy or mask
+   * it (no per-frame typed-array view). Returns the payload's offset; the frame starts at `frameStart`.
    */
-  private openMasked(b0: number, len: number, key: number): number {
+  private openFrame(b0: number, len: number, key: number): number {
     const slab = this.slab;
-    const h = lengthFieldSize(len) + 4;
-    // Room for the alignment gap and for word masking's up to 3 bytes past the payload.
+    const masked = this.masked;
+    const h = lengthFieldSize(len) + (masked ? 4 : 0);
+    // Room for the alignment gap and for word copies' up to 3 bytes past the payload.
     slab.reserve(h + len + 6);
     const payload = (slab.pos + h + 3) & ~3;
     this.frameStart = payload - h;
-    putKey(slab.u8, putHeader(slab.u8, this.frameStart, b0, true, len), key);
+    const p = putHeader(slab.u8, this.frameStart, b0, masked, len);
+    if (masked) putKey(slab.u8, p, key);
     return payload;
   }
 
-  /** Unmasked text frame from a short string, encoded straight into the slab. */
-  private serverText(b0: number, str: string): Buffer {
-    const slab = this.slab;
-    slab.reserve(str.length * 3 + 4);
-    const start = slab.pos;
-    appendServerText(slab, b0, str);
-    return slab.view(start, slab.pos);
-  }
-
-  /** Masked text frame from a short string: UTF-8 into scratch, then masked word by word into the slab. */
-  private maskedText(b0: number, str: string): Buffer {
+  /**
+   * A text frame from a short string, either role: UTF-8 into a fixed scratch buffer (the cheapest
+   * encoder here: no view to create), then copied word by word into the slab, XORed with the key
+   * on the way for a client (a key of 0 for a server is a plain copy).
+   */
+  private shortText(b0: number, str: string): Buffer {
     const len = encoder.encodeInto(str, this.scratchU8).written;
-    const key = this.nextKey();
-    const payload = this.openMasked(b0, len, key);
+    const masked = this.masked;
+    const key = masked ? this.nextKey() : 0;
+    const payload = this.openFrame(b0, len, key);
     const slab = this.slab;
-    const u8 = slab.u8;
     if (len !== 0) {
-      if (!LITTLE_ENDIAN) maskBytes(this.scratchU8, key, u8, payload, len);
-      else if (len <= WORD_MASK_MAX || active.name === 'js') xorWords(this.scratchI32, 0, slab.i32, payload >>> 2, (len + 3) >>> 2, key | 0);
-      else active.mask(this.scratchU8, key, u8, payload, len);
+      if (!LITTLE_ENDIAN) maskBytes(this.scratchU8, key, slab.u8, payload, len);
+      else if (len <= WORD_MASK_MAX || active.name === 'js' || !masked) xorWords(this.scratchI32, 0, slab.i32, payload >>> 2, (len + 3) >>> 2, key | 0);
+      else active.mask(this.scratchU8, key, slab.u8, payload, len);
     }
     slab.pos = payload + len;
     return slab.view(this.frameStart, payload + len);
