@@ -145,6 +145,8 @@ describe('the demo (npm start), short run', () => {
       expect(summary.latencyUs.samples).toBe(summary.received);
       expect(summary.latencyUs.p50).toBeLessThanOrEqual(summary.latencyUs.p99);
       expect(summary.receivedBytes).toBeGreaterThan(summary.received * 200);
+      expect(summary.broadcast).toBe(impl === 'wsframe' ? 'pre-framed broadcast' : 'a send per client');
+      expect(summary.dropped).toBe(0);
       expect(status).toBe(0);
     });
   }

@@ -175,6 +175,7 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
       impl: o.impl,
       backend: o.backend,
       broadcast: server.broadcast,
+      dropped: server.dropped(),
       subscribers: o.subscribers,
       rate: o.rate,
       size: o.size,

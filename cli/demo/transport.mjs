@@ -8,32 +8,27 @@ import { loadWsframe } from '../lib.mjs';
 
 const require = createRequire(import.meta.url);
 
+const TOPIC = 'ticks';
 /**
- * wsframe's connection classes. The public entry exports them once the connection layer is
- * wired into it; until then they are read from their compiled modules in dist/.
+ * How far a subscriber may fall behind before wsframe's Broadcaster drops it (its policy for slow
+ * consumers). The demo is about complete delivery, so the bound is generous; a drop shows up as
+ * lost ticks and in the summary.
  */
-export function wsframeConnections() {
-  const w = loadWsframe();
-  if (typeof w.WebSocketServer === 'function' && typeof w.WebSocket === 'function') return w;
-  try {
-    const { WebSocketServer } = require('../../dist/cjs/server.js');
-    const { WebSocket } = require('../../dist/cjs/websocket.js');
-    return { ...w, WebSocketServer, WebSocket };
-  } catch {
-    return undefined;
-  }
-}
+const MAX_BUFFERED = 64 * 1024 * 1024;
 
-/** The classes of an implementation: { WebSocketServer, WebSocket, deflate(): server/client options }. */
+/** The classes of an implementation and its permessage-deflate options. */
 function implementation(impl) {
   if (impl === 'ws') {
     const { WebSocketServer, WebSocket } = require('ws');
     return { WebSocketServer, WebSocket, deflateOptions: (on) => ({ perMessageDeflate: on }) };
   }
   if (impl === 'wsframe') {
-    const w = wsframeConnections();
-    if (w === undefined) throw new Error("wsframe's connection layer (WebSocket, WebSocketServer) is not in this build");
+    const w = loadWsframe();
+    if (typeof w.WebSocketServer !== 'function' || typeof w.WebSocket !== 'function') {
+      throw new Error("wsframe's connection layer (WebSocket, WebSocketServer) is not in this build");
+    }
     return {
+      w,
       WebSocketServer: w.WebSocketServer,
       WebSocket: w.WebSocket,
       deflateOptions(on) {
@@ -47,35 +42,66 @@ function implementation(impl) {
 }
 
 /**
- * A feed server on 127.0.0.1 (ephemeral port).
- * @returns {Promise<{ url: string, broadcast: string, clients(): number, publish(text: string): void,
- *   queuedBytes(): number, close(): Promise<void> }>}
+ * wsframe's pre-framed broadcast: each tick is framed once, and each turn of the event loop's
+ * ticks go to every subscriber's socket in one write. Without compression only: a compressed
+ * message is per connection (each has its own deflate context).
  */
-export async function startFeedServer({ impl, deflate }) {
-  const { WebSocketServer } = implementation(impl);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...implementation(impl).deflateOptions(deflate) });
-  await new Promise((resolve, reject) => {
-    wss.once('listening', resolve);
-    wss.once('error', reject);
+function broadcaster(w, wss) {
+  const b = new w.Broadcaster({ maxBufferedBytes: MAX_BUFFERED });
+  wss.on('connection', (ws) => {
+    const socket = ws.socket;
+    b.subscribe(TOPIC, socket);
+    ws.on('close', () => b.unsubscribeAll(socket));
   });
-  const { port } = wss.address();
-  // A pre-framed broadcast frames the message once for all clients; without one, the way ws
-  // documents broadcasting is a send per client, each framing the message again.
-  const prepared = typeof wss.broadcast === 'function';
   return {
-    url: `ws://127.0.0.1:${port}`,
-    broadcast: prepared ? 'pre-framed broadcast' : 'a send per client',
-    clients: () => wss.clients.size,
-    publish: prepared
-      ? (text) => wss.broadcast(text)
-      : (text) => {
-          for (const client of wss.clients) client.send(text);
-        },
+    name: 'pre-framed broadcast',
+    publish: (text) => b.publish(TOPIC, text),
+    queuedBytes() {
+      let n = 0;
+      for (const client of wss.clients) n += client.socket?.writableLength ?? 0;
+      return n + b.pending;
+    },
+    dropped: () => b.stats.dropped,
+  };
+}
+
+/** A send per client: how ws documents broadcasting (each send frames the message again). */
+function sendLoop(wss) {
+  return {
+    name: 'a send per client',
+    publish(text) {
+      for (const client of wss.clients) client.send(text);
+    },
     queuedBytes() {
       let n = 0;
       for (const client of wss.clients) n += client.bufferedAmount;
       return n;
     },
+    dropped: () => 0,
+  };
+}
+
+/**
+ * A feed server on 127.0.0.1 (ephemeral port).
+ * @returns {Promise<{ url: string, broadcast: string, clients(): number, publish(text: string): void,
+ *   queuedBytes(): number, dropped(): number, close(): Promise<void> }>}
+ */
+export async function startFeedServer({ impl, deflate }) {
+  const { w, WebSocketServer, deflateOptions } = implementation(impl);
+  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...deflateOptions(deflate) });
+  await new Promise((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const { port } = wss.address();
+  const path = w !== undefined && !deflate ? broadcaster(w, wss) : sendLoop(wss);
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    broadcast: path.name,
+    clients: () => wss.clients.size,
+    publish: path.publish,
+    queuedBytes: path.queuedBytes,
+    dropped: path.dropped,
     close() {
       for (const client of wss.clients) client.terminate();
       return new Promise((resolve) => wss.close(() => resolve()));
