@@ -4,7 +4,7 @@
  * surface, so the feed and the subscribers do not care which one runs.
  */
 import { createRequire } from 'node:module';
-import { loadWsframe } from '../lib.mjs';
+import { loadWsframe, failure } from '../lib.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -25,20 +25,24 @@ function implementation(impl) {
   if (impl === 'wsframe') {
     const w = loadWsframe();
     if (typeof w.WebSocketServer !== 'function' || typeof w.WebSocket !== 'function') {
-      throw new Error("wsframe's connection layer (WebSocket, WebSocketServer) is not in this build");
+      throw failure("wsframe's connection layer (WebSocket, WebSocketServer) is not in this build");
     }
     return {
       w,
       WebSocketServer: w.WebSocketServer,
       WebSocket: w.WebSocket,
-      deflateOptions(on) {
-        if (!on) return {};
-        if (typeof w.perMessageDeflate !== 'function') throw new Error('permessage-deflate is not in this build of wsframe');
-        return { extensions: [w.perMessageDeflate()] };
-      },
+      deflateOptions: (on) => (on ? { extensions: [deflateFactory(w)] } : {}),
     };
   }
-  throw new Error(`unknown implementation '${impl}'`);
+  throw failure(`unknown implementation '${impl}'`);
+}
+
+/** wsframe's permessage-deflate extension factory (the `extensions` option of both roles). */
+function deflateFactory(w) {
+  if (typeof w.perMessageDeflate === 'function') return w.perMessageDeflate();
+  const factory = Object.values(w).find((x) => x !== null && typeof x === 'object' && x.name === 'permessage-deflate' && typeof x.create === 'function');
+  if (factory === undefined) throw failure('permessage-deflate is not in this build of wsframe (try --impl ws --deflate)');
+  return factory;
 }
 
 /**
