@@ -10,6 +10,7 @@ import { Histogram } from './histogram.mjs';
 import { TickGenerator, BurstSchedule, seededRandom } from './ticks.mjs';
 import { startFeedServer } from './transport.mjs';
 import { LiveView } from './view.mjs';
+import { failure } from '../lib.mjs';
 
 const SUBSCRIBER = fileURLToPath(new URL('./subscriber.mjs', import.meta.url));
 const SLOT_MS = 10;
@@ -19,7 +20,7 @@ function once(child, type, timeoutMs, what) {
     const timer = setTimeout(() => {
       child.off('message', onMessage);
       child.off('exit', onExit);
-      reject(new Error(`${what}: no answer from the subscriber process within ${timeoutMs / 1000} s`));
+      reject(failure(`${what}: no answer from the subscriber process within ${timeoutMs / 1000} s`));
     }, timeoutMs);
     const onMessage = (m) => {
       if (m.type === type) {
@@ -32,7 +33,7 @@ function once(child, type, timeoutMs, what) {
     const onExit = (code, signal) => {
       clearTimeout(timer);
       child.off('message', onMessage);
-      reject(new Error(`${what}: the subscriber process exited (${signal ?? `code ${code}`})`));
+      reject(failure(`${what}: the subscriber process exited (${signal ?? `code ${code}`})`));
     };
     child.on('message', onMessage);
     child.once('exit', onExit);
