@@ -110,9 +110,13 @@ describe('tick generator', () => {
       perTenth.push(n);
       total += n;
     }
-    // 60 s at 20 000/s; the burst pattern is random, so allow its sampling error.
-    expect(total / 60).toBeGreaterThan(20_000 * 0.9);
-    expect(total / 60).toBeLessThan(20_000 * 1.1);
+    // Every second sends exactly the rate (up to the fraction carried into the next slot).
+    for (let sec = 0; sec < 60; sec++) {
+      const inSecond = perTenth.slice(sec * 10, sec * 10 + 10).reduce((a, b) => a + b, 0);
+      expect(Math.abs(inSecond - 20_000)).toBeLessThanOrEqual(1);
+      expect(perTenth.slice(sec * 10, sec * 10 + 10).filter((n) => n === 6000)).toHaveLength(2);
+    }
+    expect(Math.abs(total - 60 * 20_000)).toBeLessThanOrEqual(1);
     expect(Math.max(...perTenth)).toBe(6000); // busy tenths: 3x
     expect(Math.min(...perTenth)).toBe(1000); // calm tenths: 0.5x
   });

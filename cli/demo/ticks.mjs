@@ -79,23 +79,29 @@ export class TickGenerator {
 }
 
 /**
- * How many ticks to send in each 10 ms slot for an average of `rate` per second, in bursts: a
- * tenth of a second is busy (3x the rate) with probability 0.2 and calm (0.5x) otherwise, which
- * averages to the rate. Fractions carry over, so the long-run count is exact.
+ * How many ticks to send in each 10 ms slot for an average of `rate` per second, in bursts: in
+ * every second, two tenths chosen at random are busy (3x the rate) and the other eight calm
+ * (0.5x), which makes each second's count exactly the rate. Fractions carry over between slots.
  */
 export class BurstSchedule {
   constructor(rate, random = Math.random) {
     this.rate = rate;
     this.random = random;
-    this.factor = 1;
     this.slot = 0;
     this.carry = 0;
+    this.busy = [];
   }
 
   /** Ticks due in the next 10 ms slot. */
   nextSlot() {
-    if (this.slot++ % 10 === 0) this.factor = this.random() < 0.2 ? 3 : 0.5;
-    const due = (this.rate / 100) * this.factor + this.carry;
+    const slot = this.slot++;
+    if (slot % 100 === 0) {
+      const first = Math.floor(this.random() * 10);
+      const second = (first + 1 + Math.floor(this.random() * 9)) % 10;
+      this.busy = [first, second];
+    }
+    const factor = this.busy.includes(Math.floor(slot / 10) % 10) ? 3 : 0.5;
+    const due = (this.rate / 100) * factor + this.carry;
     const n = Math.floor(due);
     this.carry = due - n;
     return n;
