@@ -12,6 +12,7 @@ import type { Duplex } from 'node:stream';
 import { invalidArgType, wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
 import type { Extension, ExtensionFactory } from './extension.js';
+import { extensionFactories } from './deflate-extension.js';
 import { createAcceptKey, formatExtension } from './handshake-headers.js';
 import { acceptResponseLines, checkUpgradeRequest, DEFAULT_MAX_HEADER_SIZE, isRefusal, refuseHandshake } from './handshake-server.js';
 import { WebSocket } from './websocket.js';
@@ -83,6 +84,7 @@ export class WebSocketServer extends EventEmitter {
       throw wsError('ERR_INVALID_ARG_VALUE', 'Exactly one of the "port", "server" or "noServer" options must be specified');
     }
     this.options = options;
+    extensionFactories(options); // validates perMessageDeflate options now rather than at the first handshake
     if (options.port !== undefined) {
       const timeout = options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
       const server = createServer({
@@ -204,10 +206,10 @@ export class WebSocketServer extends EventEmitter {
     // Extensions: each known one gets the client's offers for it and answers (or declines).
     const accepted: Extension[] = [];
     const answers: string[] = [];
-    for (const factory of opts.extensions ?? []) {
+    for (const factory of extensionFactories(opts)) {
       const offers = check.extensions.filter((o) => o.name === factory.name);
       if (offers.length === 0) continue;
-      const ext = factory.create('server');
+      const ext = factory.create('server', opts);
       let answer;
       try {
         answer = ext.accept?.(offers);

@@ -22,6 +22,8 @@ import type { WsFrameError } from './errors.js';
 import { addEventListener, getAttribute, removeEventListener, setAttribute } from './event-target.js';
 import type { WsEventListener, WsEventType } from './event-target.js';
 import type { Extension, ExtensionFactory } from './extension.js';
+import { extensionFactories } from './deflate-extension.js';
+import type { PerMessageDeflateOptions } from './deflate-negotiation.js';
 import type { EncodedFrames, ReaderHandlers, Role } from './frame-types.js';
 import { checkProtocols, generateKey, parseWsUrl } from './handshake-client.js';
 import { parseProxy } from './proxy.js';
@@ -60,6 +62,11 @@ export interface ConnectionOptions {
   textAs?: 'string' | 'buffer';
   /** Stop reading from the socket while more than this many bytes wait to be written (backpressure). Default 16 MiB. */
   readPauseThreshold?: number;
+  /**
+   * permessage-deflate (RFC 7692): `true` or options (ws's names) to offer (client) or accept
+   * (server) it; see docs/parts/deflate.md. Default false on both sides (ws's client offers it by default).
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** Options of a client connection (`new WebSocket(url, protocols, options)`). */
@@ -208,7 +215,7 @@ export class WebSocket extends EventEmitter {
     const proxy = opts.proxy === undefined ? undefined : parseProxy(opts.proxy);
     this._url = target.href;
     this._opts = opts;
-    const extensions = (opts.extensions ?? []).map((f) => f.create('client'));
+    const extensions = extensionFactories(opts).map((f) => f.create('client', opts));
     const transport: Record<string, unknown> = {};
     for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'checkServerIdentity', 'ciphers', 'minVersion', 'maxVersion', 'ALPNProtocols', 'family', 'localAddress', 'lookup'] as const) {
       if ((opts as Record<string, unknown>)[k] !== undefined) transport[k] = (opts as Record<string, unknown>)[k];
@@ -802,7 +809,7 @@ export class WebSocket extends EventEmitter {
         if (s.frames !== undefined) this._queue(s.frames, s.cb);
         else if (s.cb !== undefined) s.cb(s.err ?? wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
       }
-    });
+    }, fin);
   }
 }
 
