@@ -185,7 +185,7 @@ async function main() {
   // --only server/clients[,server/clients…] runs a subset (e.g. for profiling one side).
   const onlyAt = process.argv.indexOf('--only');
   const variants = (onlyAt >= 0 ? process.argv[onlyAt + 1].split(',') : ['ws/ws', 'wsframe/ws', 'wsframe/wsframe']).map((v) => v.split('/'));
-  const modes = process.argv.includes('--no-latency') ? ['throughput'] : ['throughput', 'latency'];
+  const modes = ['throughput', 'latency'].filter((m) => !process.argv.includes(`--no-${m}`));
   const wsframe = require('../dist/cjs/index.js');
   console.log(`# echo, 64 B text, loopback — ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}`);
   console.log(`# wsframe backend: ${wsframe.activeBackend().name}; ws with bufferutil: ${(() => { try { require('bufferutil'); return 'yes'; } catch { return 'no'; } })()}`);

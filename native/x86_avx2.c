@@ -7,6 +7,21 @@
 #include <string.h>
 #include "wsf.h"
 
+/* From this size on, mask() into a separate buffer bypasses the cache (glibc memcpy switches to
+   non-temporal stores at a few MiB too). */
+#define WSF_NT_THRESHOLD ((size_t)4 << 20)
+
+/* 128 bytes: four loads, then four stores (src == dst is fine); `stream` is a constant at each
+   call site, so each loop gets its own store instruction. */
+WSF_TARGET("avx2") WSF_INLINE void xor128(const uint8_t *s, uint8_t *d, __m256i k, int stream) {
+  __m256i v[4];
+  for (int q = 0; q < 4; q++) v[q] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(s + 32 * q)), k);
+  for (int q = 0; q < 4; q++) {
+    if (stream) _mm256_stream_si256((__m256i *)(d + 32 * q), v[q]);
+    else _mm256_storeu_si256((__m256i *)(d + 32 * q), v[q]);
+  }
+}
+
 WSF_TARGET("avx2") void wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
   size_t i = 0;
   if (len >= 512) {
@@ -20,16 +35,13 @@ WSF_TARGET("avx2") void wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t l
   const uint8_t *s = src + i;
   uint8_t *d = dst + i;
   size_t n = len - i, j = 0;
-  for (; j + 128 <= n; j += 128) {
-    __m256i a = _mm256_loadu_si256((const __m256i *)(s + j));
-    __m256i b = _mm256_loadu_si256((const __m256i *)(s + j + 32));
-    __m256i c = _mm256_loadu_si256((const __m256i *)(s + j + 64));
-    __m256i e = _mm256_loadu_si256((const __m256i *)(s + j + 96));
-    _mm256_storeu_si256((__m256i *)(d + j), _mm256_xor_si256(a, k));
-    _mm256_storeu_si256((__m256i *)(d + j + 32), _mm256_xor_si256(b, k));
-    _mm256_storeu_si256((__m256i *)(d + j + 64), _mm256_xor_si256(c, k));
-    _mm256_storeu_si256((__m256i *)(d + j + 96), _mm256_xor_si256(e, k));
+  if (n >= WSF_NT_THRESHOLD && (s + n <= d || d + n <= s)) {
+    /* Large, separate output: non-temporal stores (d is 32-byte aligned here) skip reading the
+       destination lines into the cache, as memcpy does at these sizes. */
+    for (; j + 128 <= n; j += 128) xor128(s + j, d + j, k, 1);
+    _mm_sfence();
   }
+  for (; j + 128 <= n; j += 128) xor128(s + j, d + j, k, 0);
   for (; j + 32 <= n; j += 32)
     _mm256_storeu_si256((__m256i *)(d + j), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(s + j)), k));
   if (j + 16 <= n) {

@@ -64,10 +64,12 @@ for (const p of addon.paths()) {
       checks += 2;
     }
   }
-  for (const len of [511, 512, 513, 4099, 70001]) {
+  for (const len of [511, 512, 513, 4099, 70001, (4 << 20) + 37]) {
     const b = Buffer.allocUnsafeSlow(len).fill(7);
     addon.unmask(b.subarray(3), 0x01020304);
-    addon.mask(b, 0x01020304, Buffer.allocUnsafeSlow(len), 0, len);
+    const out = Buffer.allocUnsafeSlow(len + 1);
+    addon.mask(b, 0x01020304, out, 1, len);
+    for (let i = 0; i < len; i += 4093) if (out[1 + i] !== (b[i] ^ keyByte(0x01020304, i))) fail(`${p} big mask ${len}`);
     checks += 2;
   }
   // UTF-8: exact-size buffers at many lengths, invalid forms at every position, stream splits.

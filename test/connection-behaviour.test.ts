@@ -93,6 +93,22 @@ describe('protocol errors close with their code', () => {
   });
 });
 
+describe('bytes that arrive with the upgrade request', () => {
+  it('are parsed as the first frames, after the connection event', async () => {
+    await withServer({}, async (port, wss) => {
+      const got: unknown[] = [];
+      wss.on('connection', (c: WebSocket) => c.on('message', (d: unknown) => got.push(d)));
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(Buffer.concat([Buffer.from(UPGRADE_REQUEST()), clientFrame(1, Buffer.from('early')), clientFrame(1, Buffer.from('bird'))]));
+      const deadline = Date.now() + 3000;
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual(['early', 'bird']);
+      socket.destroy();
+    });
+  });
+});
+
 describe('closing handshake timing', () => {
   it('gives up on a peer that never answers our close after closeTimeout', async () => {
     const srv = await rawServer((s) => {
@@ -323,6 +339,25 @@ describe('publish / subscribe', () => {
       expect(got[1]).toEqual(['one', 'two']);
       expect(got[0]).toEqual(['one', 'direct', 'two', 'three']);
       for (const c of clients) c.terminate();
+    });
+  });
+});
+
+describe('peer goes away first', () => {
+  it('a TCP close without a close frame is 1006; close() afterwards is harmless', async () => {
+    await withServer({}, async (port, wss) => {
+      const conn = once<[WebSocket]>(wss, 'connection');
+      const raw = await rawClient(port);
+      const [ws] = await conn;
+      const closed = once<[number]>(ws, 'close');
+      raw.socket.end(); // FIN, no close frame
+      await new Promise((r) => setTimeout(r, 20));
+      const err = await new Promise<unknown>((r) => {
+        ws.close(1000);
+        ws.send('late', (e) => r(e));
+      });
+      expect(err).toBeInstanceOf(Error);
+      expect((await closed)[0]).toBe(1006);
     });
   });
 });

@@ -1,6 +1,6 @@
 // Differential tests of the native masking kernels on every SIMD path this CPU runs.
 import { readFileSync } from 'node:fs';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { load, nativePaths, setNativePath } from '../ts/backend-native';
 import { keyByte, refMask, rotate, rng } from './native-reference';
 
@@ -29,6 +29,12 @@ describe('native paths', () => {
 describe.each(paths)('mask/unmask on the %s path', (path) => {
   beforeEach(() => {
     setNativePath(path);
+  });
+  // The path is process-wide: if another test file shared this process (a 'threads' pool) and
+  // switched it mid-test, this test would not have tested `path`. Vitest's default pool (forks)
+  // gives each file its own process.
+  afterEach(() => {
+    expect(backend.variant).toBe(path);
   });
 
   it('mask: lengths 0-300 x 4 key phases x src/dst alignments 0-7', () => {
@@ -112,6 +118,23 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
         backend.unmask(inPlace, key);
         expect(Buffer.compare(inPlace, want)).toBe(0);
       }
+    }
+  });
+
+  it('buffers past the non-temporal store threshold (4 MiB), separate and in place', () => {
+    const len = (4 << 20) + 45;
+    const src = new Uint8Array(len + 8);
+    for (let i = 0; i < src.length; i++) src[i] = (i * 131 + (i >> 9)) & 0xff;
+    for (const [sa, da, phase] of [[0, 0, 0], [3, 5, 1], [7, 1, 3]]) {
+      const key = rotate(0x0badf00d, phase);
+      const out = new Uint8Array(len + 8);
+      backend.mask(src.subarray(sa), key, out, da, len - sa);
+      for (let i = 0; i < len - sa; i++) {
+        if (out[da + i] !== (src[sa + i] ^ keyByte(0x0badf00d, i + phase))) throw new Error(`${path}: big mask +${sa}/+${da} @${i}`);
+      }
+      expect(out[da + len - sa]).toBe(0);
+      backend.unmask(out.subarray(da, da + len - sa), key);
+      expect(Buffer.compare(out.subarray(da, da + len - sa), src.subarray(sa, len))).toBe(0);
     }
   });
 

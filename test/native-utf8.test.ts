@@ -1,7 +1,7 @@
 // Differential tests of the native UTF-8 validators (one-shot and streaming) on every path,
 // against an RFC 3629 grammar DFA written in the test, buffer.isUtf8 and a fatal TextDecoder.
 import { isUtf8 } from 'node:buffer';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { load, nativePaths, setNativePath } from '../ts/backend-native';
 import { encode, refState, refValid, rng } from './native-reference';
 
@@ -78,6 +78,12 @@ describe('the references agree with each other', () => {
 describe.each(paths)('UTF-8 on the %s path', (path) => {
   beforeEach(() => {
     setNativePath(path);
+  });
+  // The path is process-wide: if another test file shared this process (a 'threads' pool) and
+  // switched it mid-test, this test would not have tested `path`. Vitest's default pool (forks)
+  // gives each file its own process.
+  afterEach(() => {
+    expect(backend.variant).toBe(path);
   });
 
   it('boundary code points, alone and at every offset across 16/32/64-byte blocks', () => {

@@ -11,7 +11,12 @@
  * (a Uint8Array subclass whose prototype chain includes Buffer.prototype): `Buffer.isBuffer` is
  * true and sockets write it without converting it, at half the cost of `Buffer.from(ab, off, len)`.
  */
-class SlabBuffer extends Uint8Array {}
+class SlabBuffer extends Uint8Array {
+  // Explicit, like Node's FastBuffer: a default derived constructor forwards `...args`.
+  constructor(ab: ArrayBuffer, offset?: number, length?: number) {
+    super(ab, offset, length);
+  }
+}
 Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
 
 /**

@@ -1,55 +1,31 @@
 /**
- * The frames a connection has produced since its last socket write. Frames the writer carved back
- * to back from one slab are merged into a single range without creating a view per frame (a
- * typed-array view costs ≈ 100 ns here); `take` materialises each range once, as a Buffer.
+ * The frames a connection has produced since its last socket write, written together by `flush`.
+ * (Merging frames that lie back to back in the writer's slab was tried and dropped: the writer
+ * aligns payloads to 4 bytes, so consecutive frames are 1-3 bytes apart and never merged, while
+ * reading `.buffer` / `.byteOffset` on every frame cost more than the copy it could save.)
  */
-import { bufferView } from './frame-slab.js';
-
 export type SendCallback = (err?: Error | null) => void;
 
 export class OutBatch {
   /** Total bytes queued (for bufferedAmount). */
   bytes = 0;
+  frames: Uint8Array[] = [];
   callbacks: SendCallback[] = [];
-  private done: Uint8Array[] = [];
-  // The contiguous range at the tail: its memory, bounds, and its first frame (reused when alone).
-  private runBuf: ArrayBufferLike | null = null;
-  private runFirst: Uint8Array | null = null;
-  private runStart = 0;
-  private runEnd = 0;
 
   get empty(): boolean {
-    return this.runFirst === null;
+    return this.frames.length === 0;
   }
 
   add(frame: Uint8Array): void {
-    const len = frame.byteLength;
-    this.bytes += len;
-    const off = frame.byteOffset;
-    if (frame.buffer === this.runBuf && off === this.runEnd) {
-      this.runEnd = off + len;
-      return;
-    }
-    if (this.runFirst !== null) this.done.push(this.materialise());
-    this.runBuf = frame.buffer;
-    this.runFirst = frame;
-    this.runStart = off;
-    this.runEnd = off + len;
+    this.bytes += frame.length;
+    this.frames.push(frame);
   }
 
-  /** The queued bytes as buffers to write in order; the batch is then empty (callbacks stay). */
+  /** The queued frames in order; the batch is then empty (callbacks stay). */
   take(): Uint8Array[] {
-    const out = this.done;
-    if (this.runFirst !== null) out.push(this.materialise());
-    this.done = [];
-    this.runBuf = null;
-    this.runFirst = null;
+    const out = this.frames;
+    this.frames = [];
     this.bytes = 0;
     return out;
-  }
-
-  private materialise(): Uint8Array {
-    const first = this.runFirst!;
-    return this.runEnd - this.runStart === first.byteLength ? first : bufferView(this.runBuf!, this.runStart, this.runEnd - this.runStart);
   }
 }

@@ -5,8 +5,8 @@
  *
  * Data path: socket 'data' → FrameReader.push → handlers → 'message'. Outgoing frames from the
  * FrameWriter are queued and written once per turn: a burst of sends (an echo of every message in
- * a received chunk, a loop of sends) becomes one socket write. Frames the writer placed back to
- * back in its slab are merged into one view, so the batch usually needs no copy.
+ * a received chunk, a loop of sends) becomes one socket write (small batches joined into one
+ * buffer, large ones written corked).
  */
 import { EventEmitter } from 'node:events';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
@@ -381,6 +381,11 @@ export class WebSocket extends EventEmitter {
       return;
     }
     if (this._subscribed) this._flushPublished();
+    if (typeof data === 'string' && this._codec === undefined && (options === undefined || (options.binary !== true && options.fin !== false))) {
+      // The common case, a whole text message: the writer's hot path takes no options object.
+      this._queue(this._writer!.text(data), cb);
+      return;
+    }
     const payload = toBytes(data);
     const binary = options?.binary ?? typeof payload !== 'string';
     const fin = options?.fin ?? true;
@@ -633,7 +638,8 @@ export class WebSocket extends EventEmitter {
         : (err?: Error | null) => {
             for (const cb of callbacks) cb(err);
           };
-    if (socket.destroyed) {
+    if (socket.destroyed || !socket.writable) {
+      // Ended or gone (e.g. the peer's FIN came first): nothing can be written any more.
       if (done !== undefined) done(wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
       return;
     }
