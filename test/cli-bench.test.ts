@@ -63,6 +63,8 @@ describe('bench/lib/report.mjs', () => {
     const unmask = rows.filter((r) => r.case === 'unmask');
     expect(baselineOf(unmask)).toBe('ws + bufferutil');
     expect(baselineOf(unmask, 'wsframe (native)')).toBe('wsframe (native)');
+    expect(baselineOf(unmask, { unmask: 'wsframe (native)', echo: 'ws' })).toBe('wsframe (native)');
+    expect(baselineOf(unmask, { other: 'x' })).toBe('ws + bufferutil');
     expect(baselineOf(rows.filter((r) => r.case === 'echo'))).toBe('ws');
     expect(ratio(unmask[0], unmask[1])).toBe(2);
     expect(ratio(unmask[0], undefined)).toBeUndefined();
@@ -122,6 +124,21 @@ describe('bench/lib/svg.mjs', () => {
     expect((xs[1] - xs[0]) / (xs[2] - xs[0])).toBeCloseTo(0.4, 2);
   });
 
+  it('keeps every point inside the plot on linear and log y axes', () => {
+    for (const ys of [[200, 1000, 1380], [10, 1000, 50_000]]) {
+      const svg = lineChart({ title: 't', series: [{ name: 'a', points: ys.map((y, i) => ({ x: 16 << (4 * i), y })) }] });
+      const [, x, y, w, h] = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none"/.exec(svg)!.map(Number);
+      const points = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      expect(points).toHaveLength(3);
+      for (const [cx, cy] of points) {
+        expect(cx).toBeGreaterThanOrEqual(x);
+        expect(cx).toBeLessThanOrEqual(x + w);
+        expect(cy).toBeGreaterThanOrEqual(y);
+        expect(cy).toBeLessThanOrEqual(y + h);
+      }
+    }
+  });
+
   it('makes one chart per case swept over at least two sizes', () => {
     const charts = suiteCharts({ suite: 'kernels', rows });
     expect(charts.map((c: { name: string }) => c.name)).toEqual(['kernels-unmask.svg']);
@@ -171,7 +188,7 @@ describe('wsframe bench --quick', () => {
       expect(md).toContain('| memcpy (baseline) |');
       expect(md).toMatch(/\| wsframe \(js\) \| .*×\) \|/);
       expect(md).toContain('bench/native.mjs (kernels): FAILED');
-      expect(md).toContain('![fixture kernels](kernels-unmask.svg)');
+      expect(md).toContain('![fixture kernels: unmask](kernels-unmask.svg)');
 
       const svgs = readdirSync(out).filter((f) => f.endsWith('.svg'));
       expect(svgs).toEqual(['kernels-unmask.svg']);

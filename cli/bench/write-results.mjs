@@ -33,7 +33,7 @@ export function writeResults(outDir, run) {
       for (const c of suiteCharts(suite, machine)) {
         writeFileSync(join(outDir, c.name), c.svg);
         charts.push(c.name);
-        md.push('', `![${suite.title ?? suite.suite}](${c.name})`);
+        md.push('', `![${c.title}](${c.name})`);
       }
     } else if (s.status === 'no-json' && s.output) {
       // Not on the protocol yet: the script's own (markdown) output, as it printed it.
