@@ -153,10 +153,10 @@ describe('bench/lib/svg.mjs', () => {
 });
 
 /** `wsframe bench <suite> --quick` over the fixture scripts, into a fresh folder removed afterwards. */
-function benchFixtures(suite: string, check: (r: { status: number | null; stdout: string; stderr: string }, out: string) => void) {
+function benchFixtures(suite: string, check: (r: { status: number | null; stdout: string; stderr: string }, out: string) => void, extra: string[] = []) {
   const out = mkdtempSync(join(tmpdir(), 'wsframe-bench-'));
   try {
-    const args = [join(root, 'bin', 'wsframe.mjs'), 'bench', suite, '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench')];
+    const args = [join(root, 'bin', 'wsframe.mjs'), 'bench', suite, '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench'), ...extra];
     check(spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 }), out);
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -198,13 +198,17 @@ describe('wsframe bench --quick', () => {
     });
   });
 
-  it('skips scripts that are not present, with a line for each, and succeeds', () => {
+  it('stops a script at its time limit with its whole process group, and skips absent scripts', () => {
+    // echo.mjs (fixture) ignores SIGTERM and starts a process of its own; the others are absent.
     benchFixtures('e2e', (r, out) => {
-      expect(r.status).toBe(0);
-      for (const s of ['echo', 'broadcast', 'deflate', 'dropin']) expect(r.stderr).toContain(`- skip e2e › ${s}.mjs: not present`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/✗ e2e › echo\.mjs: stopped after 1 s \(time limit\)/);
+      for (const s of ['broadcast', 'deflate', 'dropin']) expect(r.stderr).toContain(`- skip e2e › ${s}.mjs: not present`);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-      expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
-    });
+      expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['timeout', 'skipped', 'skipped', 'skipped']);
+      const pid = Number(/grandchild (\d+)/.exec(readFileSync(join(out, 'logs', 'echo.log'), 'utf8'))![1]);
+      expect(() => process.kill(pid, 0)).toThrow(); // no such process any more
+    }, ['--timeout', '1']);
   });
 
   it('keeps the own output of a script not on the JSON protocol in results.md', () => {

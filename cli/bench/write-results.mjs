@@ -11,6 +11,7 @@ const STATUS_TEXT = {
   skipped: 'skipped',
   failed: 'FAILED',
   timeout: 'TIMED OUT',
+  interrupted: 'INTERRUPTED',
 };
 
 /** Writes the folder; returns { markdown, charts: file names }. */
