@@ -107,6 +107,10 @@ function backends() {
   return list;
 }
 
+// ---- wsframe's public functions (argument checks + size dispatch + the active backend)
+const pub = require('../dist/cjs/index.js');
+const PUBLIC = `wsframe public API (${pub.activeBackend().name})`;
+
 // ---- incumbents and references ------------------------------------------------------------
 process.env.WS_NO_BUFFER_UTIL = '1'; // ws's own JS byte loops, not bufferutil
 const wsBufferUtil = require(join(dirname(require.resolve('ws')), 'lib', 'buffer-util.js'));
@@ -200,6 +204,10 @@ async function main() {
         return () => mask(ptr, ptr, size, KEY);
       });
     }
+    await measure('unmask', PUBLIC, size, (off) => {
+      const v = plain(off);
+      return () => pub.unmask(v, KEY);
+    });
     await measure('unmask', 'bufferutil 4 (native)', size, (off) => {
       const v = Buffer.from(plain(off).buffer, off, size);
       return () => bufferutil.unmask(v, keyBuf);
@@ -222,6 +230,11 @@ async function main() {
         return () => e.backend.mask(src, KEY, out, 0, size);
       });
     }
+    await measure('mask', PUBLIC, size, (off) => {
+      const src = plain(off);
+      const out = new Uint8Array(size + 14);
+      return () => pub.mask(src, KEY, out, 14, size);
+    });
     await measure('mask', 'bufferutil 4 (native)', size, (off) => {
       const src = Buffer.from(plain(off).buffer, off, size);
       const out = Buffer.alloc(size + 14);
@@ -261,6 +274,13 @@ async function main() {
           };
         });
       }
+      await measure(table, PUBLIC, size, (off) => {
+        const v = plain(off);
+        v.set(text);
+        return () => {
+          if (!pub.isValidUtf8(v)) throw new Error('wsframe.isValidUtf8 rejected');
+        };
+      });
       await measure(table, 'buffer.isUtf8 (simdutf)', size, (off) => {
         const v = plain(off);
         v.set(text);

@@ -40,10 +40,15 @@ export interface Tuning {
   utf8NodeFrom: number;
 }
 
+// From bench/kernels.mjs and a crossover sweep (docs/DESIGN.md): an N-API call costs more than the
+// JS byte loop up to ~128 B when masking into a separate output (two typed arrays to unwrap) and
+// ~64 B in place; Node's own buffer.isUtf8 (simdutf) beats every one-shot validator of ours from
+// ~20 B up to 1 KiB and on mixed text at every size, so one-shot validation uses it from 20 B.
+// The backends' UTF-8 kernels remain the engines of streaming validation (Utf8Validator, reader).
 const TUNING: Record<BackendName, Tuning> = {
-  native: { maskJsBelow: 32, unmaskJsBelow: 32, utf8JsBelow: 24, utf8NodeFrom: Infinity },
-  wasm: { maskJsBelow: 128, unmaskJsBelow: 128, utf8JsBelow: 24, utf8NodeFrom: Infinity },
-  js: { maskJsBelow: Infinity, unmaskJsBelow: Infinity, utf8JsBelow: Infinity, utf8NodeFrom: 24 },
+  native: { maskJsBelow: 128, unmaskJsBelow: 64, utf8JsBelow: 20, utf8NodeFrom: 20 },
+  wasm: { maskJsBelow: 64, unmaskJsBelow: 64, utf8JsBelow: 20, utf8NodeFrom: 20 },
+  js: { maskJsBelow: Infinity, unmaskJsBelow: Infinity, utf8JsBelow: 20, utf8NodeFrom: 20 },
 };
 
 const loaded = new Map<BackendName, Backend>();
