@@ -12,7 +12,10 @@ writeFileSync(join(root, 'dist', 'cjs', 'package.json'), '{ "type": "commonjs" }
 mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
 
 // [cjs module under dist/cjs, esm file under dist/esm]
-const entries = [['index', 'index']];
+const entries = [
+  ['index', 'index'],
+  ['ws', 'ws'],
+];
 for (const [cjs, esm] of entries) {
   const mod = require(join(root, 'dist', 'cjs', `${cjs}.js`));
   const names = Object.keys(mod).filter((n) => n !== 'default' && n !== '__esModule');

@@ -93,6 +93,22 @@ describe('protocol errors close with their code', () => {
   });
 });
 
+describe('bytes that arrive with the upgrade request', () => {
+  it('are parsed as the first frames, after the connection event', async () => {
+    await withServer({}, async (port, wss) => {
+      const got: unknown[] = [];
+      wss.on('connection', (c: WebSocket) => c.on('message', (d: unknown) => got.push(d)));
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => {});
+      socket.write(Buffer.concat([Buffer.from(UPGRADE_REQUEST()), clientFrame(1, Buffer.from('early')), clientFrame(1, Buffer.from('bird'))]));
+      const deadline = Date.now() + 3000;
+      while (got.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual(['early', 'bird']);
+      socket.destroy();
+    });
+  });
+});
+
 describe('closing handshake timing', () => {
   it('gives up on a peer that never answers our close after closeTimeout', async () => {
     const srv = await rawServer((s) => {
@@ -288,5 +304,60 @@ describe('API surface', () => {
     ws.close();
     await once(ws, 'close');
     expect(ws.readyState).toBe(WebSocket.CLOSED);
+  });
+});
+
+describe('publish / subscribe', () => {
+  it('delivers published messages to subscribers only, in order with direct sends, and forgets closed ones', async () => {
+    await withServer({}, async (port, wss) => {
+      const peers: WebSocket[] = [];
+      wss.on('connection', (c: WebSocket) => peers.push(c));
+      const clients = [0, 1, 2].map(() => new WS(`ws://127.0.0.1:${port}/`));
+      await Promise.all(clients.map((c) => once(c, 'open')));
+      while (peers.length < 3) await new Promise((r) => setTimeout(r, 5));
+      const got: string[][] = [[], [], []];
+      clients.forEach((c, i) => c.on('message', (d: Buffer) => got[i].push(d.toString())));
+      expect(peers[0].subscribe('a')).toBe(true);
+      expect(peers[0].subscribe('a')).toBe(false);
+      peers[1].subscribe('a');
+      peers[2].subscribe('b');
+      expect(peers[0].topics).toEqual(['a']);
+      expect(wss.publish('a', 'one')).toBe(2);
+      peers[0].send('direct'); // after 'one', before 'two'
+      wss.publish('a', Buffer.from('two'), { binary: false });
+      wss.publish('b', 'bee');
+      const deadline = Date.now() + 3000;
+      while ((got[0].length < 3 || got[1].length < 2 || got[2].length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(got).toEqual([['one', 'direct', 'two'], ['one', 'two'], ['bee']]);
+      expect(peers[1].unsubscribe('a')).toBe(true);
+      wss.publish('a', 'three');
+      clients[0].close();
+      await once(peers[0], 'close');
+      expect(wss.broadcaster.subscriberCount('a')).toBe(0);
+      expect(wss.publish('a', 'nobody')).toBe(0);
+      await new Promise((r) => setTimeout(r, 50));
+      expect(got[1]).toEqual(['one', 'two']);
+      expect(got[0]).toEqual(['one', 'direct', 'two', 'three']);
+      for (const c of clients) c.terminate();
+    });
+  });
+});
+
+describe('peer goes away first', () => {
+  it('a TCP close without a close frame is 1006; close() afterwards is harmless', async () => {
+    await withServer({}, async (port, wss) => {
+      const conn = once<[WebSocket]>(wss, 'connection');
+      const raw = await rawClient(port);
+      const [ws] = await conn;
+      const closed = once<[number]>(ws, 'close');
+      raw.socket.end(); // FIN, no close frame
+      await new Promise((r) => setTimeout(r, 20));
+      const err = await new Promise<unknown>((r) => {
+        ws.close(1000);
+        ws.send('late', (e) => r(e));
+      });
+      expect(err).toBeInstanceOf(Error);
+      expect((await closed)[0]).toBe(1006);
+    });
   });
 });

@@ -4,7 +4,7 @@
  * CONNECTING queue and bytes that arrive together with the 101 response.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer as createHttpServer } from 'node:http';
+import { Agent as HttpAgent, createServer as createHttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer as createHttpsServer } from 'node:https';
 import WS, { WebSocketServer as WSServer } from 'ws';
@@ -119,6 +119,52 @@ function rawExchangeUntil(port: number, data: string, marker: string): Promise<B
 }
 
 describe('server hooks and modes', () => {
+  it('a verifyClient that never answers is cut off with 408 after handshakeTimeout', async () => {
+    const s = new WebSocketServer({ port: 0, host: '127.0.0.1', handshakeTimeout: 200, verifyClient: (_info, _cb) => {} });
+    await once(s, 'listening');
+    const t0 = Date.now();
+    const resp = await rawExchange((s.address() as AddressInfo).port, UPGRADE_REQUEST(), 3000);
+    expect(status(resp)).toBe(408);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await new Promise<void>((r) => s.close(() => r()));
+  });
+
+  it('works over IPv6 loopback', async () => {
+    const wss = new WebSocketServer({ port: 0, host: '::1' });
+    const ok = await new Promise<boolean>((resolve) => {
+      wss.once('listening', () => resolve(true));
+      wss.once('error', () => resolve(false));
+    });
+    if (!ok) return; // no IPv6 on this host: nothing to test
+    wss.on('connection', (c: WebSocket) => c.on('message', (d: string) => c.send(d)));
+    const ws = new WebSocket(`ws://[::1]:${(wss.address() as AddressInfo).port}/`);
+    await once(ws, 'open');
+    ws.send('six');
+    expect((await once<[string]>(ws, 'message'))[0]).toBe('six');
+    ws.close();
+    await once(ws, 'close');
+    await new Promise<void>((r) => wss.close(() => r()));
+  });
+
+  it('uses the agent option for the upgrade request, as ws does', async () => {
+    const wss = new WSServer({ port: 0, host: '127.0.0.1' });
+    await once(wss, 'listening');
+    let created = 0;
+    class CountingAgent extends HttpAgent {
+      override createConnection(...args: Parameters<HttpAgent['createConnection']>): ReturnType<HttpAgent['createConnection']> {
+        created++;
+        return super.createConnection(...args);
+      }
+    }
+    const agent = new CountingAgent();
+    const ws = new WebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, { agent });
+    await once(ws, 'open');
+    expect(created).toBe(1);
+    ws.terminate();
+    agent.destroy();
+    await new Promise<void>((r) => wss.close(() => r()));
+  });
+
   it('noServer + handleUpgrade on an application http server, headers hook, clients set', async () => {
     const wss = new WebSocketServer({ noServer: true });
     const http = createHttpServer();

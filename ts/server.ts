@@ -15,6 +15,10 @@ import type { Extension, ExtensionFactory } from './extension.js';
 import { createAcceptKey, formatExtension } from './handshake-headers.js';
 import { acceptResponseLines, checkUpgradeRequest, DEFAULT_MAX_HEADER_SIZE, isRefusal, refuseHandshake } from './handshake-server.js';
 import { WebSocket } from './websocket.js';
+import { Broadcaster } from './broadcast.js';
+import type { BroadcasterOptions, PublishOptions } from './broadcast.js';
+import type { MessageData } from './writer.js';
+import type { PreparedFrame } from './prepare.js';
 import type { ConnectionOptions } from './websocket.js';
 
 /** What verifyClient sees (ws's shape). */
@@ -55,6 +59,8 @@ export interface ServerOptions extends ConnectionOptions {
   handshakeTimeout?: number;
   /** Extensions the server may accept, in order of preference (e.g. permessage-deflate). */
   extensions?: ExtensionFactory[];
+  /** Options of the publish/subscribe hub (slow-subscriber policy, buffer limits, flush timing). */
+  broadcast?: BroadcasterOptions;
 }
 
 const DEFAULT_SERVER_HANDSHAKE_TIMEOUT = 10_000;
@@ -66,6 +72,7 @@ export class WebSocketServer extends EventEmitter {
   private _server: HttpServer | HttpsServer | null = null;
   private _ownServer = false;
   private _closed = false;
+  private _broadcaster: Broadcaster | null = null;
   private _upgradeListener: ((req: IncomingMessage, socket: Duplex, head: Buffer) => void) | null = null;
 
   constructor(options: ServerOptions, callback?: () => void) {
@@ -113,6 +120,19 @@ export class WebSocketServer extends EventEmitter {
 
   private _onListening: (() => void) | null = null;
   private _onError: ((err: Error) => void) | null = null;
+
+  /** The publish/subscribe hub its connections subscribe to (created on first use). */
+  get broadcaster(): Broadcaster {
+    return (this._broadcaster ??= new Broadcaster(this.options.broadcast));
+  }
+
+  /**
+   * Sends `data` to every connection subscribed to `topic` (ws.subscribe), encoded once and written
+   * in one batch per subscriber per event-loop turn. Returns the number of subscribers.
+   */
+  publish(topic: string, data: MessageData | PreparedFrame, options?: PublishOptions): number {
+    return this.broadcaster.publish(topic, data, options);
+  }
 
   /** The standalone or attached server's address. */
   address(): AddressInfo | string | null {
@@ -222,6 +242,7 @@ export class WebSocketServer extends EventEmitter {
       (ws as unknown as { _extensionsHeader: string })._extensionsHeader = answers.join(', ');
       (ws as unknown as { _url: string })._url = req.url ?? '/';
       ws._attach(socket, head, 'server', accepted, opts);
+      ws._broadcaster = this.broadcaster;
       if (opts.clientTracking !== false) {
         this.clients.add(ws);
         ws._onServerClose = (w) => this.clients.delete(w);

@@ -5,12 +5,13 @@
  *
  * Data path: socket 'data' → FrameReader.push → handlers → 'message'. Outgoing frames from the
  * FrameWriter are queued and written once per turn: a burst of sends (an echo of every message in
- * a received chunk, a loop of sends) becomes one socket write. Frames the writer placed back to
- * back in its slab are merged into one view, so the batch usually needs no copy.
+ * a received chunk, a loop of sends) becomes one socket write (small batches joined into one
+ * buffer, large ones written corked).
  */
 import { EventEmitter } from 'node:events';
 import type { Agent, ClientRequest, IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Socket } from 'node:net';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import { isValidCloseCode } from './close-codes.js';
 import { connectClient } from './client-connect.js';
@@ -27,6 +28,11 @@ import { parseProxy } from './proxy.js';
 import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
 import { FrameWriter } from './writer.js';
+import { OutBatch } from './out-batch.js';
+import type { Broadcaster } from './broadcast.js';
+import type { SendCallback } from './out-batch.js';
+
+export type { SendCallback };
 
 export const CONNECTING = 0;
 export const OPEN = 1;
@@ -90,7 +96,6 @@ export interface WsSendOptions {
   mask?: boolean;
 }
 
-export type SendCallback = (err?: Error | null) => void;
 export type BinaryType = 'nodebuffer' | 'arraybuffer';
 type Data = string | Buffer | ArrayBuffer | ArrayBufferView | number;
 
@@ -121,12 +126,6 @@ function controlPayload(data: Data | undefined): Uint8Array {
   const bytes = typeof v === 'string' ? Buffer.from(v) : v;
   if (bytes.length > 125) throw outOfRange('data.length', '<= 125 bytes for a control frame', bytes.length);
   return bytes;
-}
-
-interface Pending {
-  frames: Uint8Array[];
-  bytes: number;
-  callbacks: SendCallback[];
 }
 
 export class WebSocket extends EventEmitter {
@@ -162,7 +161,7 @@ export class WebSocket extends EventEmitter {
   private _closeEmitted = false;
 
   // Outgoing batch (see writeFrames / flush).
-  private _out: Pending = { frames: [], bytes: 0, callbacks: [] };
+  private _out = new OutBatch();
   private _flushQueued = false;
   /** Inside a 'data' handler: the handler flushes at its end, no tick needed. */
   private _inData = false;
@@ -179,6 +178,10 @@ export class WebSocket extends EventEmitter {
   private _codec: Extension | undefined;
   private _inQueue: Array<{ ready: boolean; data?: string | Uint8Array; isBinary: boolean }> = [];
   private _outQueue: Array<{ ready: boolean; frames?: EncodedFrames; cb?: SendCallback; err?: Error | null }> = [];
+
+  /** Set by WebSocketServer: its publish/subscribe hub (server role only). */
+  _broadcaster: Broadcaster | null = null;
+  private _subscribed = false;
 
   /** Set by WebSocketServer: called once when this connection closes. */
   _onServerClose: ((ws: WebSocket) => void) | undefined;
@@ -283,6 +286,43 @@ export class WebSocket extends EventEmitter {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Publish/subscribe (server role): messages published with WebSocketServer#publish are encoded
+  // once and written to every subscriber in one batch per event-loop turn.
+
+  /** Subscribes this connection to `topic`; false if it already was. */
+  subscribe(topic: string): boolean {
+    const b = this._broadcaster;
+    if (b === null) throw wsError('ERR_INVALID_ARG_VALUE', 'Only connections accepted by a WebSocketServer can subscribe');
+    if (this._state !== OPEN || this._closeSent) return false;
+    this._subscribed = true;
+    return b.subscribe(topic, this._socket as unknown as Socket);
+  }
+
+  /** Unsubscribes from `topic`; false if it was not subscribed. */
+  unsubscribe(topic: string): boolean {
+    const b = this._broadcaster;
+    if (b === null || this._socket === null) return false;
+    return b.unsubscribe(topic, this._socket as unknown as Socket);
+  }
+
+  isSubscribed(topic: string): boolean {
+    return this._broadcaster !== null && this._socket !== null && this._broadcaster.isSubscribed(topic, this._socket as unknown as Socket);
+  }
+
+  /** The topics this connection is subscribed to. */
+  get topics(): string[] {
+    return this._broadcaster === null || this._socket === null ? [] : this._broadcaster.topicsOf(this._socket as unknown as Socket);
+  }
+
+  /** Writes what was published before a direct send, so the subscriber sees both in call order. */
+  private _flushPublished(): void {
+    const b = this._broadcaster!;
+    if (b.pending === 0) return;
+    this._flush();
+    b.flush();
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Browser-style events.
 
   addEventListener(type: WsEventType, listener: WsEventListener, options?: { once?: boolean }): void {
@@ -333,6 +373,12 @@ export class WebSocket extends EventEmitter {
       this._notOpen(cb);
       return;
     }
+    if (this._subscribed) this._flushPublished();
+    if (typeof data === 'string' && this._codec === undefined && (options === undefined || (options.binary !== true && options.fin !== false))) {
+      // The common case, a whole text message: the writer's hot path takes no options object.
+      this._queue(this._writer!.text(data), cb);
+      return;
+    }
     const payload = toBytes(data);
     const binary = options?.binary ?? typeof payload !== 'string';
     const fin = options?.fin ?? true;
@@ -357,6 +403,7 @@ export class WebSocket extends EventEmitter {
       return;
     }
     const payload = controlPayload(data);
+    if (this._subscribed) this._flushPublished();
     this._queue(ping ? this._writer!.ping(payload) : this._writer!.pong(payload), cb);
   }
 
@@ -501,7 +548,7 @@ export class WebSocket extends EventEmitter {
       this._reader!.push(chunk);
     } finally {
       this._inData = false;
-      if (this._out.frames.length > 0) this._flush();
+      if (!this._out.empty) this._flush();
     }
   }
 
@@ -529,9 +576,13 @@ export class WebSocket extends EventEmitter {
 
   private _onSocketClose(): void {
     this._state = CLOSED;
+    if (this._subscribed) {
+      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      this._subscribed = false;
+    }
     this._clearTimers();
     const callbacks = this._out.callbacks;
-    this._out = { frames: [], bytes: 0, callbacks: [] };
+    this._out = new OutBatch();
     if (callbacks.length > 0) {
       const err = wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent');
       for (const cb of callbacks) cb(err);
@@ -553,9 +604,9 @@ export class WebSocket extends EventEmitter {
   private _queue(frames: EncodedFrames, cb: SendCallback | undefined): void {
     const out = this._out;
     if (frames instanceof Uint8Array) {
-      this._append(frames);
+      out.add(frames);
     } else {
-      for (let i = 0; i < frames.length; i++) this._append(frames[i]);
+      for (let i = 0; i < frames.length; i++) out.add(frames[i]);
     }
     if (cb !== undefined) out.callbacks.push(cb);
     if (!this._inData && !this._flushQueued) {
@@ -564,28 +615,15 @@ export class WebSocket extends EventEmitter {
     }
   }
 
-  /** Adds one frame; extends the last one when the writer put them back to back in one slab. */
-  private _append(frame: Uint8Array): void {
-    const out = this._out;
-    const n = out.frames.length;
-    out.bytes += frame.byteLength;
-    if (n > 0) {
-      const last = out.frames[n - 1];
-      if (last.buffer === frame.buffer && last.byteOffset + last.byteLength === frame.byteOffset && frame.byteLength < JOIN_MAX) {
-        out.frames[n - 1] = new Uint8Array(last.buffer, last.byteOffset, last.byteLength + frame.byteLength);
-        return;
-      }
-    }
-    out.frames.push(frame);
-  }
-
   _flush(): void {
     this._flushQueued = false;
     const out = this._out;
     const socket = this._socket;
-    if (out.frames.length === 0 || socket === null) return;
-    this._out = { frames: [], bytes: 0, callbacks: [] };
+    if (out.empty || socket === null) return;
+    const bytes = out.bytes;
+    const frames = out.take();
     const callbacks = out.callbacks;
+    if (callbacks.length > 0) out.callbacks = [];
     const done = callbacks.length === 0
       ? undefined
       : callbacks.length === 1
@@ -593,15 +631,15 @@ export class WebSocket extends EventEmitter {
         : (err?: Error | null) => {
             for (const cb of callbacks) cb(err);
           };
-    if (socket.destroyed) {
+    if (socket.destroyed || !socket.writable) {
+      // Ended or gone (e.g. the peer's FIN came first): nothing can be written any more.
       if (done !== undefined) done(wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
       return;
     }
-    const frames = out.frames;
     if (frames.length === 1) {
       socket.write(frames[0], done);
-    } else if (out.bytes <= JOIN_MAX) {
-      socket.write(Buffer.concat(frames, out.bytes), done);
+    } else if (bytes <= JOIN_MAX) {
+      socket.write(Buffer.concat(frames, bytes), done);
     } else {
       socket.cork();
       const last = frames.length - 1;
@@ -630,6 +668,12 @@ export class WebSocket extends EventEmitter {
   // Internals: closing.
 
   private _sendClose(code: number | undefined, reason: Uint8Array): void {
+    if (this._subscribed) {
+      // What was published before the close goes out before it; nothing published after does.
+      this._flushPublished();
+      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      this._subscribed = false;
+    }
     this._state = CLOSING;
     this._closeSent = true;
     this._stopHeartbeat();

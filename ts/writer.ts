@@ -203,7 +203,7 @@ export class FrameWriter {
     const out = Buffer.allocUnsafe(h + len);
     putHeader(out, 0, b0, true, len);
     putKey(out, h - 4, key);
-    active.mask(src, key, out, h, len);
+    active.mask(src, key >>> 0, out, h, len);
     return out;
   }
 
@@ -240,7 +240,7 @@ export class FrameWriter {
         u8.set(src, payload);
         const w = payload >>> 2;
         xorWords(slab.i32, w, slab.i32, w, (len + 3) >>> 2, key | 0);
-      } else active.mask(src, key, u8, payload, len);
+      } else active.mask(src, key >>> 0, u8, payload, len);
     }
     slab.pos = payload + len;
     return slab.view(this.frameStart, payload + len);
@@ -278,7 +278,7 @@ export class FrameWriter {
     if (len !== 0) {
       if (!LITTLE_ENDIAN) maskBytes(this.scratchU8, key, slab.u8, payload, len);
       else if (len <= WORD_MASK_MAX || active.name === 'js' || !masked) xorWords(this.scratchI32, 0, slab.i32, payload >>> 2, (len + 3) >>> 2, key | 0);
-      else active.mask(this.scratchU8, key, slab.u8, payload, len);
+      else active.mask(this.scratchU8, key >>> 0, slab.u8, payload, len);
     }
     slab.pos = payload + len;
     return slab.view(this.frameStart, payload + len);

@@ -1,0 +1,151 @@
+// wsframe's FrameReader vs ws's Receiver (ws/lib/receiver.js, bufferutil installed), in one run.
+//   npm run build && node bench/reader.mjs           full run
+//   node bench/reader.mjs --quick                    CI smoke run (< 30 s, 1/20 of the frames)
+//   WSFRAME_BACKEND=js node bench/reader.mjs         the reader on another kernel backend
+// Every stream is built once and fed in 64 KiB chunks. Both readers unmask in place (ws does too),
+// so the stream is restored from a pristine copy before each iteration, outside the timed part.
+// Rows: ws Receiver; wsframe push(chunk) (views into the chunks, like ws); wsframe through
+// receiveBuffer()/received(n) (the socket path: each chunk is first copied into the reader's own
+// buffer, standing in for the socket's read, and payloads handed out are copies).
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import os from 'node:os';
+import { Bench } from 'tinybench';
+
+const require = createRequire(import.meta.url);
+const Receiver = require(join(dirname(require.resolve('ws')), 'lib', 'receiver.js'));
+require('bufferutil'); // ws loads it by name; fail here rather than measure ws without it
+const wsframe = require('../dist/cjs/index.js');
+const { FrameReader, activeBackend } = wsframe;
+
+const quick = process.argv.includes('--quick');
+const scale = quick ? 20 : 1;
+const CHUNK = 64 * 1024;
+const KiB = 1024;
+
+/** A frame header + payload, masked with a fixed key when `masked`. */
+function frame(opcode, payload, masked, fin = true) {
+  const n = payload.length;
+  const ext = n < 126 ? 0 : n < 65536 ? 2 : 8;
+  const out = Buffer.alloc(2 + ext + (masked ? 4 : 0) + n);
+  out[0] = (fin ? 0x80 : 0) | opcode;
+  out[1] = (masked ? 0x80 : 0) | (ext === 0 ? n : ext === 2 ? 126 : 127);
+  if (ext === 2) out.writeUInt16BE(n, 2);
+  if (ext === 8) out.writeBigUInt64BE(BigInt(n), 2);
+  let o = 2 + ext;
+  if (masked) {
+    const key = [0x12, 0x9e, 0x37, 0xc1];
+    out.set(key, o);
+    o += 4;
+    for (let i = 0; i < n; i++) out[o + i] = payload[i] ^ key[i & 3];
+  } else {
+    out.set(payload, o);
+  }
+  return out;
+}
+
+/** A 64-byte JSON market tick (ASCII). */
+function tick(i) {
+  const s = `{"s":"BTCUSD","p":${(43000 + (i % 1000) / 100).toFixed(2)},"q":${(i % 97) / 1000},"t":${1700000000000 + i}}`;
+  return Buffer.from(s.padEnd(64, ' ').slice(0, 64));
+}
+
+function binary(n, seed) {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+  return b;
+}
+
+const CASES = [
+  {
+    id: '64 B text (JSON ticks), masked, server', messages: 1_000_000 / scale, server: true, payload: 64,
+    build: (m) => Array.from({ length: m }, (_, i) => frame(1, tick(i), true)),
+  },
+  {
+    id: '1 KiB binary, masked, server', messages: 100_000 / scale, server: true, payload: KiB,
+    build: (m) => { const p = binary(KiB, 1); return Array.from({ length: m }, () => frame(2, p, true)); },
+  },
+  {
+    id: '64 KiB binary, masked, server', messages: Math.max(50, 1000 / scale), server: true, payload: 64 * KiB,
+    build: (m) => { const p = binary(64 * KiB, 2); return Array.from({ length: m }, () => frame(2, p, true)); },
+  },
+  {
+    id: '16 KiB text in 4 fragments, masked, server', messages: 10_000 / scale, server: true, payload: 16 * KiB,
+    build: (m) => {
+      const text = Buffer.from('{"k":"v","n":12345}'.repeat(1000).slice(0, 16 * KiB));
+      const q = 4 * KiB;
+      const frames = [frame(1, text.subarray(0, q), true, false), frame(0, text.subarray(q, 2 * q), true, false),
+        frame(0, text.subarray(2 * q, 3 * q), true, false), frame(0, text.subarray(3 * q), true, true)];
+      return Array.from({ length: m }, () => frames).flat();
+    },
+  },
+  {
+    id: '64 B text (JSON ticks), unmasked, client', messages: 1_000_000 / scale, server: false, payload: 64,
+    build: (m) => Array.from({ length: m }, (_, i) => frame(1, tick(i), false)),
+  },
+];
+
+function prepare(c) {
+  const pristine = Buffer.concat(c.build(c.messages));
+  const work = Buffer.from(pristine);
+  const chunks = [];
+  for (let p = 0; p < work.length; p += CHUNK) chunks.push(work.subarray(p, Math.min(work.length, p + CHUNK)));
+  return { pristine, work, chunks };
+}
+
+let received = 0;
+function runWs(c, chunks) {
+  const r = new Receiver({ isServer: c.server, maxPayload: 0 });
+  r.on('message', () => received++);
+  r.on('error', (e) => { throw e; });
+  for (const chunk of chunks) r.write(chunk);
+}
+
+const handlers = {
+  onMessage: () => received++,
+  onPing() {}, onPong() {}, onClose() {},
+  onError: (e) => { throw e; },
+};
+function runPush(c, chunks) {
+  const r = new FrameReader({ role: c.server ? 'server' : 'client' }, handlers);
+  for (const chunk of chunks) r.push(chunk);
+}
+function runReceive(c, chunks) {
+  const r = new FrameReader({ role: c.server ? 'server' : 'client' }, handlers);
+  for (const chunk of chunks) {
+    r.receiveBuffer().set(chunk);
+    r.received(chunk.length);
+  }
+}
+
+const ROWS = [['ws Receiver', runWs], ['wsframe push', runPush], ['wsframe receiveBuffer', runReceive]];
+
+console.log(`wsframe reader bench${quick ? ' (--quick)' : ''}: node ${process.version}, ${os.cpus()[0].model.trim()}, ${os.cpus().length} cores, backend ${activeBackend().name}/${activeBackend().variant}, ${CHUNK / KiB} KiB chunks`);
+const table = [];
+for (const c of CASES) {
+  const { pristine, work, chunks } = prepare(c);
+  const bench = new Bench({ time: quick ? 300 : 3000, iterations: quick ? 3 : 10, warmupIterations: quick ? 1 : 3, warmupTime: quick ? 50 : 500 });
+  const restore = () => { work.set(pristine); received = 0; };
+  for (const [name, fn] of ROWS) {
+    bench.add(name, () => fn(c, chunks), {
+      beforeEach: restore,
+      afterEach: () => { if (received !== c.messages) throw new Error(`${name}: ${received} messages, expected ${c.messages}`); },
+    });
+  }
+  await bench.run();
+  const ws = bench.getTask('ws Receiver').result.latency.p50;
+  for (const [name] of ROWS) {
+    const task = bench.getTask(name);
+    if (task.result.error) throw task.result.error;
+    const ms = task.result.latency.p50;
+    table.push({
+      case: c.id, reader: name,
+      'median ms': +ms.toFixed(2),
+      'msgs/s': Math.round(c.messages / (ms / 1000)).toLocaleString('en-US'),
+      'ns/msg': +((ms * 1e6) / c.messages).toFixed(1),
+      'MB/s payload': Math.round((c.messages * c.payload) / (ms * 1000)).toLocaleString('en-US'),
+      'x ws': +(ws / ms).toFixed(2),
+    });
+  }
+}
+console.table(table);
