@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { markdownTables, baselineOf, ratio, formatSize, formatRate, splitTaskName, jsonTarget, cpuInfo, describeMachine, machineInfo } from '../bench/lib/report.mjs';
 // @ts-expect-error: plain ESM helpers without type declarations
 import { lineChart, suiteCharts } from '../bench/lib/svg.mjs';
+// @ts-expect-error: plain ESM helpers without type declarations
+import { asMarkdown } from '../cli/bench/write-results.mjs';
 
 const root = join(__dirname, '..');
 
@@ -217,6 +219,8 @@ describe('wsframe bench --quick', () => {
       expect(r.stderr).toContain('✓ frames › writer.mjs: done in');
       const md = readFileSync(join(out, 'results.md'), 'utf8');
       expect(md).toContain('### bench/writer.mjs (its own output)\n\n| case | ops/s |');
+      expect(asMarkdown('┌──┐\n│ x │\n└──┘')).toBe('```text\n┌──┐\n│ x │\n└──┘\n```');
+      expect(asMarkdown('plain words')).toBe('```text\nplain words\n```');
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'no-json']);
     });
