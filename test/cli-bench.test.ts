@@ -204,13 +204,13 @@ describe('wsframe bench --quick', () => {
     // echo.mjs (fixture) ignores SIGTERM and starts a process of its own; the others are absent.
     benchFixtures('e2e', (r, out) => {
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/✗ e2e › echo\.mjs: stopped after 1 s \(time limit\)/);
+      expect(r.stderr).toMatch(/✗ e2e › echo\.mjs: stopped after 3 s \(time limit\)/);
       for (const s of ['broadcast', 'deflate', 'dropin']) expect(r.stderr).toContain(`- skip e2e › ${s}.mjs: not present`);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['timeout', 'skipped', 'skipped', 'skipped']);
       const pid = Number(/grandchild (\d+)/.exec(readFileSync(join(out, 'logs', 'echo.log'), 'utf8'))![1]);
       expect(() => process.kill(pid, 0)).toThrow(); // no such process any more
-    }, ['--timeout', '1']);
+    }, ['--timeout', '3']);
   });
 
   it('keeps the own output of a script not on the JSON protocol in results.md', () => {
