@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { markdownTables, baselineOf, ratio, formatSize, formatRate, splitTaskName, jsonTarget, cpuInfo, describeMachine, machineInfo } from '../bench/lib/report.mjs';
 // @ts-expect-error: plain ESM helpers without type declarations
 import { lineChart, suiteCharts } from '../bench/lib/svg.mjs';
+// @ts-expect-error: plain ESM helpers without type declarations
+import { asMarkdown } from '../cli/bench/write-results.mjs';
 
 const root = join(__dirname, '..');
 
@@ -63,6 +65,8 @@ describe('bench/lib/report.mjs', () => {
     const unmask = rows.filter((r) => r.case === 'unmask');
     expect(baselineOf(unmask)).toBe('ws + bufferutil');
     expect(baselineOf(unmask, 'wsframe (native)')).toBe('wsframe (native)');
+    expect(baselineOf(unmask, { unmask: 'wsframe (native)', echo: 'ws' })).toBe('wsframe (native)');
+    expect(baselineOf(unmask, { other: 'x' })).toBe('ws + bufferutil');
     expect(baselineOf(rows.filter((r) => r.case === 'echo'))).toBe('ws');
     expect(ratio(unmask[0], unmask[1])).toBe(2);
     expect(ratio(unmask[0], undefined)).toBeUndefined();
@@ -122,6 +126,21 @@ describe('bench/lib/svg.mjs', () => {
     expect((xs[1] - xs[0]) / (xs[2] - xs[0])).toBeCloseTo(0.4, 2);
   });
 
+  it('keeps every point inside the plot on linear and log y axes', () => {
+    for (const ys of [[200, 1000, 1380], [10, 1000, 50_000]]) {
+      const svg = lineChart({ title: 't', series: [{ name: 'a', points: ys.map((y, i) => ({ x: 16 << (4 * i), y })) }] });
+      const [, x, y, w, h] = /<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)" fill="none"/.exec(svg)!.map(Number);
+      const points = [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\d.]+)"/g)].map((m) => [Number(m[1]), Number(m[2])]);
+      expect(points).toHaveLength(3);
+      for (const [cx, cy] of points) {
+        expect(cx).toBeGreaterThanOrEqual(x);
+        expect(cx).toBeLessThanOrEqual(x + w);
+        expect(cy).toBeGreaterThanOrEqual(y);
+        expect(cy).toBeLessThanOrEqual(y + h);
+      }
+    }
+  });
+
   it('makes one chart per case swept over at least two sizes', () => {
     const charts = suiteCharts({ suite: 'kernels', rows });
     expect(charts.map((c: { name: string }) => c.name)).toEqual(['kernels-unmask.svg']);
@@ -136,10 +155,10 @@ describe('bench/lib/svg.mjs', () => {
 });
 
 /** `wsframe bench <suite> --quick` over the fixture scripts, into a fresh folder removed afterwards. */
-function benchFixtures(suite: string, check: (r: { status: number | null; stdout: string; stderr: string }, out: string) => void) {
+function benchFixtures(suite: string, check: (r: { status: number | null; stdout: string; stderr: string }, out: string) => void, extra: string[] = []) {
   const out = mkdtempSync(join(tmpdir(), 'wsframe-bench-'));
   try {
-    const args = [join(root, 'bin', 'wsframe.mjs'), 'bench', suite, '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench')];
+    const args = [join(root, 'bin', 'wsframe.mjs'), 'bench', suite, '--quick', '--out', out, '--bench-dir', join(root, 'test', 'fixtures', 'bench'), ...extra];
     check(spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', timeout: 60_000 }), out);
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -171,7 +190,7 @@ describe('wsframe bench --quick', () => {
       expect(md).toContain('| memcpy (baseline) |');
       expect(md).toMatch(/\| wsframe \(js\) \| .*×\) \|/);
       expect(md).toContain('bench/native.mjs (kernels): FAILED');
-      expect(md).toContain('![fixture kernels](kernels-unmask.svg)');
+      expect(md).toContain('![fixture kernels: unmask](kernels-unmask.svg)');
 
       const svgs = readdirSync(out).filter((f) => f.endsWith('.svg'));
       expect(svgs).toEqual(['kernels-unmask.svg']);
@@ -181,13 +200,17 @@ describe('wsframe bench --quick', () => {
     });
   });
 
-  it('skips scripts that are not present, with a line for each, and succeeds', () => {
+  it('stops a script at its time limit with its whole process group, and skips absent scripts', () => {
+    // echo.mjs (fixture) ignores SIGTERM and starts a process of its own; the others are absent.
     benchFixtures('e2e', (r, out) => {
-      expect(r.status).toBe(0);
-      for (const s of ['echo', 'broadcast', 'deflate', 'dropin']) expect(r.stderr).toContain(`- skip e2e › ${s}.mjs: not present`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/✗ e2e › echo\.mjs: stopped after 3 s \(time limit\)/);
+      for (const s of ['broadcast', 'deflate', 'dropin']) expect(r.stderr).toContain(`- skip e2e › ${s}.mjs: not present`);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-      expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
-    });
+      expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['timeout', 'skipped', 'skipped', 'skipped']);
+      const pid = Number(/grandchild (\d+)/.exec(readFileSync(join(out, 'logs', 'echo.log'), 'utf8'))![1]);
+      expect(() => process.kill(pid, 0)).toThrow(); // no such process any more
+    }, ['--timeout', '3']);
   });
 
   it('keeps the own output of a script not on the JSON protocol in results.md', () => {
@@ -196,6 +219,8 @@ describe('wsframe bench --quick', () => {
       expect(r.stderr).toContain('✓ frames › writer.mjs: done in');
       const md = readFileSync(join(out, 'results.md'), 'utf8');
       expect(md).toContain('### bench/writer.mjs (its own output)\n\n| case | ops/s |');
+      expect(asMarkdown('┌──┐\n│ x │\n└──┘')).toBe('```text\n┌──┐\n│ x │\n└──┘\n```');
+      expect(asMarkdown('plain words')).toBe('```text\nplain words\n```');
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'no-json']);
     });

@@ -13,8 +13,9 @@
  * - `size` is the payload size in bytes, when the case is swept over sizes (drives the chart).
  * - `opsPerSec` is the median throughput (operations, messages or frames per second); `mbPerSec`
  *   is payload megabytes (1e6 B) per second; `medianNs` the median time of one operation.
- * - `baseline` names the impl the ratios are computed against (default: 'ws + bufferutil' if it is
- *   in the case, else the first impl not named wsframe).
+ * - `baseline` names the impl the ratios are computed against, for every case or per case as
+ *   { [case]: impl } (default: 'ws + bufferutil' if it is in the case, else the first impl not
+ *   named wsframe).
  *
  * With env WSFRAME_BENCH_PROGRESS=1 (set by the runner), `trackProgress(bench)` reports each
  * finished task on stderr as a line `@@progress <done>/<total> <task name>`, which the runner turns
@@ -218,8 +219,9 @@ export function groupByCase(rows) {
   return groups;
 }
 
-/** The impl ratios are computed against, for one case. */
+/** The impl ratios are computed against, for one case. `preferred`: an impl name, or { [case]: impl }. */
 export function baselineOf(rows, preferred) {
+  if (preferred !== null && typeof preferred === 'object') preferred = preferred[rows[0]?.case];
   const impls = unique(rows.map((r) => r.impl));
   if (preferred !== undefined && impls.includes(preferred)) return preferred;
   if (impls.includes('ws + bufferutil')) return 'ws + bufferutil';

@@ -1,7 +1,7 @@
 /**
  * A dependency-free SVG line chart for benchmark sweeps: throughput against payload size, x on a
  * log2 scale, one polyline (with point markers) per implementation, and a legend. The y axis is
- * logarithmic when the values span more than two decades (kernels run from MB/s to tens of GB/s),
+ * logarithmic when the values span more than a decade (kernels run from MB/s to tens of GB/s),
  * linear otherwise.
  */
 import { formatSize, formatRate, formatOps } from './report.mjs';
@@ -16,13 +16,15 @@ function fmt(n) {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
 }
 
-/** "Nice" linear ticks between lo and hi. */
+/** "Nice" linear ticks from lo up to the first one at or above hi. */
 function linearTicks(lo, hi, count = 5) {
   const step0 = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(step0));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0) ?? 10 * mag;
   const ticks = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(v);
+  let v = Math.ceil(lo / step) * step;
+  for (; v < hi - step * 1e-9; v += step) ticks.push(v);
+  ticks.push(v);
   return ticks;
 }
 
@@ -45,9 +47,11 @@ function logTicks(lo, hi) {
  * @returns {string} an SVG document
  */
 export function lineChart({ title, series, unit = 'MB/s', subtitle }) {
-  const W = 760;
+  // The legend gets the room its longest name needs (about 7 px a character at 12 px).
+  const longest = Math.max(8, ...series.map((s) => String(s.name).length));
+  const legendW = 40 + Math.ceil(longest * 7);
+  const W = 570 + legendW;
   const H = 440;
-  const legendW = 190;
   const m = { left: 78, right: legendW + 20, top: subtitle ? 58 : 44, bottom: 52 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
@@ -62,7 +66,7 @@ export function lineChart({ title, series, unit = 'MB/s', subtitle }) {
   const x1 = Math.max(Math.log2(xHi), x0 + 1);
   const yMin = Math.min(...ys, Infinity);
   const yMax = Math.max(...ys, 0);
-  const logY = all.length > 0 && yMax / yMin > 100;
+  const logY = all.length > 0 && yMax / yMin > 10;
   let y0, y1, yTicks, yScale;
   if (logY) {
     y0 = 10 ** Math.floor(Math.log10(yMin));
@@ -121,7 +125,7 @@ export function lineChart({ title, series, unit = 'MB/s', subtitle }) {
 }
 
 /**
- * Charts for every case of a suite that is swept over sizes: [{ name, svg }], one per case, the
+ * Charts for every case of a suite that is swept over sizes: [{ name, title, svg }], one per case, the
  * name usable as a file name ('<suite>-<case>.svg').
  */
 export function suiteCharts(suite, subtitle) {
@@ -137,7 +141,8 @@ export function suiteCharts(suite, subtitle) {
       points: rows.filter((r) => r.impl === name).map((r) => ({ x: r.size, y: unit === 'MB/s' ? r.mbPerSec : r.opsPerSec })),
     }));
     const slug = `${suite.suite}-${caseName}`.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-    charts.push({ name: `${slug}.svg`, svg: lineChart({ title: `${suite.title ?? suite.suite}: ${caseName}`, series, unit, subtitle }) });
+    const title = `${suite.title ?? suite.suite}: ${caseName}`;
+    charts.push({ name: `${slug}.svg`, title, svg: lineChart({ title, series, unit, subtitle }) });
   }
   return charts;
 }

@@ -8,7 +8,7 @@ import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 
 /**
- * @returns {Promise<{ status: 'ok'|'failed'|'timeout'|'no-json', exitCode: number|null,
+ * @returns {Promise<{ status: 'ok'|'failed'|'timeout'|'no-json'|'interrupted', exitCode: number|null,
  *   signal: string|null, durationMs: number, result?: object, output?: string, error?: string }>}
  */
 export function runScript({ path, quick, jsonFile, logFile, timeoutMs, onTask, cwd }) {
@@ -16,11 +16,28 @@ export function runScript({ path, quick, jsonFile, logFile, timeoutMs, onTask, c
   if (quick) args.push('--quick');
   const started = Date.now();
   const log = createWriteStream(logFile);
+  // Its own process group: end-to-end scripts start servers and clients of their own, and a time
+  // limit or Ctrl-C must stop all of them, not just the script.
   const child = spawn(process.execPath, args, {
     cwd,
     env: { ...process.env, WSFRAME_BENCH_JSON: jsonFile, WSFRAME_BENCH_PROGRESS: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const killGroup = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), 2000).unref();
+  };
+  process.on('SIGINT', onSigint);
   child.stdout.pipe(log, { end: false });
   // Kept (bounded) for scripts not on the JSON protocol yet: their own tables go in results.md.
   let output = '';
@@ -42,16 +59,23 @@ export function runScript({ path, quick, jsonFile, logFile, timeoutMs, onTask, c
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 5000).unref();
+    killGroup('SIGTERM');
+    setTimeout(() => killGroup('SIGKILL'), 5000).unref();
   }, timeoutMs);
 
   return new Promise((resolve) => {
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
+      process.off('SIGINT', onSigint);
+      // Whatever the script left running in its group goes with it.
+      killGroup('SIGKILL');
       log.end();
       const durationMs = Date.now() - started;
       const base = { exitCode, signal, durationMs };
+      if (interrupted) {
+        resolve({ ...base, status: 'interrupted', error: 'interrupted (Ctrl-C)' });
+        return;
+      }
       if (timedOut) {
         resolve({ ...base, status: 'timeout', error: `stopped after ${Math.round(timeoutMs / 1000)} s (time limit)` });
         return;

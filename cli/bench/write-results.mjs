@@ -11,7 +11,18 @@ const STATUS_TEXT = {
   skipped: 'skipped',
   failed: 'FAILED',
   timeout: 'TIMED OUT',
+  interrupted: 'INTERRUPTED',
 };
+
+/**
+ * A script's own output as markdown: kept as it is when it prints markdown tables, fenced as text
+ * when it prints something else (console.table boxes, aligned columns) so it still reads right.
+ */
+export function asMarkdown(output) {
+  const markdownTable = /^\|.*\|\s*$/m.test(output);
+  const boxes = /[┌┐└┘│─]/.test(output);
+  return markdownTable && !boxes ? output : '```text\n' + output + '\n```';
+}
 
 /** Writes the folder; returns { markdown, charts: file names }. */
 export function writeResults(outDir, run) {
@@ -33,11 +44,11 @@ export function writeResults(outDir, run) {
       for (const c of suiteCharts(suite, machine)) {
         writeFileSync(join(outDir, c.name), c.svg);
         charts.push(c.name);
-        md.push('', `![${suite.title ?? suite.suite}](${c.name})`);
+        md.push('', `![${c.title}](${c.name})`);
       }
     } else if (s.status === 'no-json' && s.output) {
       // Not on the protocol yet: the script's own (markdown) output, as it printed it.
-      md.push('', `### bench/${s.script} (its own output)`, '', s.output.trim());
+      md.push('', `### bench/${s.script} (its own output)`, '', asMarkdown(s.output.trim()));
     }
   }
   const problems = run.scripts.filter((s) => s.status !== 'ok' && s.status !== 'no-json');

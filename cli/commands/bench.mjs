@@ -96,6 +96,7 @@ export async function run(args) {
       : `✗ ${s.suite} › ${s.script}: ${r.error} (${secs} s)`;
     progress.log(line);
     results.push({ ...s, ...r });
+    if (r.status === 'interrupted') break; // Ctrl-C: write what we have and stop
   }
   progress.stop();
 
@@ -111,5 +112,6 @@ export async function run(args) {
   process.stdout.write(markdown);
   process.stderr.write(`\nresults: ${relative(process.cwd(), outDir) || '.'}/ (results.json, results.md, charts, logs)\n`);
   // A suite that crashed or hung fails the run (CI catches it); an absent script does not.
+  if (results.some((r) => r.status === 'interrupted')) return 130;
   return results.some((r) => r.status === 'failed' || r.status === 'timeout') ? 1 : 0;
 }

@@ -10,8 +10,8 @@ const require = createRequire(import.meta.url);
 
 const TOPIC = 'ticks';
 /**
- * How far a subscriber may fall behind before wsframe's Broadcaster drops it (its policy for slow
- * consumers). The demo is about complete delivery, so the bound is generous; a drop shows up as
+ * How far a subscriber may fall behind before wsframe's publish/subscribe hub drops it (its policy
+ * for slow consumers). The demo is about complete delivery, so the bound is generous; a drop shows up as
  * lost ticks and in the summary.
  */
 const MAX_BUFFERED = 64 * 1024 * 1024;
@@ -46,26 +46,21 @@ function deflateFactory(w) {
 }
 
 /**
- * wsframe's pre-framed broadcast: each tick is framed once, and each turn of the event loop's
- * ticks go to every subscriber's socket in one write. Without compression only: a compressed
- * message is per connection (each has its own deflate context).
+ * wsframe's pre-framed broadcast (WebSocketServer#publish over its Broadcaster): each tick is
+ * framed once, and each turn of the event loop's ticks go to every subscriber in one write.
+ * Without compression only: a compressed message is per connection (each has its own context).
  */
-function broadcaster(w, wss) {
-  const b = new w.Broadcaster({ maxBufferedBytes: MAX_BUFFERED });
-  wss.on('connection', (ws) => {
-    const socket = ws.socket;
-    b.subscribe(TOPIC, socket);
-    ws.on('close', () => b.unsubscribeAll(socket));
-  });
+function publishSubscribe(wss) {
+  wss.on('connection', (ws) => ws.subscribe(TOPIC));
   return {
     name: 'pre-framed broadcast',
-    publish: (text) => b.publish(TOPIC, text),
+    publish: (text) => wss.publish(TOPIC, text),
     queuedBytes() {
       let n = 0;
       for (const client of wss.clients) n += client.socket?.writableLength ?? 0;
-      return n + b.pending;
+      return n + wss.broadcaster.pending;
     },
-    dropped: () => b.stats.dropped,
+    dropped: () => wss.broadcaster.stats.dropped,
   };
 }
 
@@ -92,13 +87,19 @@ function sendLoop(wss) {
  */
 export async function startFeedServer({ impl, deflate }) {
   const { w, WebSocketServer, deflateOptions } = implementation(impl);
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...deflateOptions(deflate) });
+  const wss = new WebSocketServer({
+    host: '127.0.0.1',
+    port: 0,
+    ...deflateOptions(deflate),
+    // wsframe: the hub's slow-subscriber bound (ws ignores the option).
+    broadcast: { maxBufferedBytes: MAX_BUFFERED },
+  });
   await new Promise((resolve, reject) => {
     wss.once('listening', resolve);
     wss.once('error', reject);
   });
   const { port } = wss.address();
-  const path = w !== undefined && !deflate ? broadcaster(w, wss) : sendLoop(wss);
+  const path = w !== undefined && !deflate ? publishSubscribe(wss) : sendLoop(wss);
   return {
     url: `ws://127.0.0.1:${port}`,
     broadcast: path.name,
