@@ -1,14 +1,17 @@
 // permessage-deflate: wsframe vs ws, same settings on both sides (zlib defaults: level 6, memLevel 8,
 // window 15; threshold 0 so every message is compressed; concurrency limit 10).
 //   npm run build && node bench/deflate.mjs      full run: 1,000 connections (re-runs itself with --expose-gc)
-//   node bench/deflate.mjs --quick               CI smoke run (< 30 s): 100 connections, 1 s windows
+//   node bench/deflate.mjs --quick               CI smoke run: 100 connections, 0.5 s windows, fewer
+//                                                variants (~10 s idle; ~35 s at load 12 on 2 cores)
 //   options: --seconds N (loopback window, default 5), --only codec,echo,memory
 //
 // 1. Loopback echo of 1 KiB JSON messages: the server in this process, clients in a forked process,
 //    `connections` × 2 messages in flight, both directions compressed. Variants: ws server + ws
 //    clients, wsframe server + ws clients (same clients: the server is what differs), wsframe server
 //    + wsframe clients. Reports round trips/s and server CPU µs per echo (process.cpuUsage over the
-//    window, all threads: zlib's thread-pool work counts).
+//    window, all threads: zlib's thread-pool work counts), and the round-trip time of one connection
+//    with one message in flight. On a shared machine, processes with more threads (ws's zlib pool)
+//    get more CPU time under contention: trust CPU per echo and RTT over wall throughput.
 // 2. Memory per connection: a fresh server process accepts `connections` ws clients, each echoes two
 //    messages, then GC; (RSS, heap, external) after minus before, divided by the connections. zlib's
 //    allocations are counted in `external` by Node.
@@ -28,7 +31,7 @@ const { setZlibConcurrency } = require('../dist/cjs/zlib-limiter.js');
 
 const quick = process.argv.includes('--quick');
 const CONNS = quick ? 100 : 1000;
-const SECONDS = argValue('seconds', quick ? 1 : 5);
+const SECONDS = argValue('seconds', quick ? 0.5 : 5);
 const ONLY = (process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : 'echo,memory,codec').split(',');
 const self = fileURLToPath(import.meta.url);
 
@@ -185,10 +188,12 @@ async function runClients(cfg) {
   }
   let measuring = false;
   let count = 0;
+  let received = 0;
   let running = true;
   let seq = 0;
   for (const ws of sockets) {
     ws.on('message', () => {
+      received++;
       if (measuring) count++;
       if (running && cfg.inflight > 0) ws.send(MESSAGES[seq++ & 63].toString());
     });
@@ -201,6 +206,10 @@ async function runClients(cfg) {
     for (const ws of sockets) ws.terminate();
     process.exit(0);
   }
+  // Warm-up: every connection has made a round trip (its zlib streams exist on both ends; creating
+  // 2,000 of them takes seconds here), then `warmupMs` more.
+  const until = Date.now() + 60_000;
+  while (received < cfg.clients * cfg.inflight * 2 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, cfg.warmupMs));
   process.send({ type: 'start' });
   const t0 = performance.now();
@@ -232,7 +241,7 @@ function stopServer(wss) {
   return new Promise((r) => wss.close(r));
 }
 
-async function echoRun(serverImpl, clientImpl, pmd) {
+async function echoRun(serverImpl, clientImpl, pmd, clients = CONNS, inflight = 2) {
   const { wss, echoes } = await startServer(serverImpl, pmd);
   const child = fork(self, ['--clients-child'], { stdio: 'inherit' });
   let cpu0, e0, serverCpu = 0, serverEchoes = 0;
@@ -244,7 +253,7 @@ async function echoRun(serverImpl, clientImpl, pmd) {
       else if (m.type === 'result') { clearTimeout(timer); resolve(m); }
     });
     child.on('exit', (code) => { if (code !== 0) reject(new Error(`client process exited with ${code}`)); });
-    child.send({ impl: clientImpl, port: wss.address().port, clients: CONNS, inflight: 2, once: 0, pmd, seconds: SECONDS, warmupMs: quick ? 200 : 1000 });
+    child.send({ impl: clientImpl, port: wss.address().port, clients, inflight, once: 0, pmd, seconds: SECONDS, warmupMs: quick ? 200 : 1000 });
   });
   await stopServer(wss);
   return { rtPerSec: result.count / result.elapsed, serverUsPerEcho: serverCpu / serverEchoes };
@@ -254,13 +263,16 @@ async function echoTable() {
   const rows = [];
   for (const [mode, pmd] of [['context takeover', SOCKET_DEFLATE], ['no context takeover', NO_CONTEXT]]) {
     let base;
-    for (const [s, c] of [['ws', 'ws'], ['wsframe', 'ws'], ['wsframe', 'wsframe']]) {
+    // --quick (a smoke run) skips the mixed variant; each process start costs ~2 s on a loaded machine.
+    for (const [s, c] of quick ? [['ws', 'ws'], ['wsframe', 'wsframe']] : [['ws', 'ws'], ['wsframe', 'ws'], ['wsframe', 'wsframe']]) {
       const r = await echoRun(s, c, pmd);
-      if (s === 'ws') base = r;
+      const one = await echoRun(s, c, pmd, 1, 1);
+      if (s === 'ws') base = { ...r, rtt: 1e6 / one.rtPerSec };
       rows.push({
         mode, 'server / clients': `${s} / ${c}`, connections: CONNS,
         'round trips/s': Math.round(r.rtPerSec), 'vs ws/ws': +(r.rtPerSec / base.rtPerSec).toFixed(2),
         'server CPU µs/echo': +r.serverUsPerEcho.toFixed(1), 'server CPU vs ws': +(base.serverUsPerEcho / r.serverUsPerEcho).toFixed(2),
+        'RTT µs, 1 conn': Math.round(1e6 / one.rtPerSec), 'RTT vs ws': +(base.rtt / (1e6 / one.rtPerSec)).toFixed(2),
       });
     }
   }
@@ -292,7 +304,7 @@ async function memoryServer(impl, mode) {
 
 function memoryTable() {
   const rows = [];
-  for (const mode of ['no deflate (baseline)', 'context takeover', 'no context takeover']) {
+  for (const mode of quick ? ['no context takeover'] : ['no deflate (baseline)', 'context takeover', 'no context takeover']) {
     for (const impl of ['ws', 'wsframe']) {
       const r = spawnSync(process.execPath, ['--expose-gc', self, '--memory-server', impl, mode, ...(quick ? ['--quick'] : [])], { encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'inherit'] });
       const m = JSON.parse(r.stdout);
@@ -329,7 +341,9 @@ if (typeof globalThis.gc !== 'function' && !process.argv.includes('--clients-chi
   if (ONLY.includes('codec')) {
     console.log('\n3. Codec level (no sockets), all connections in flight:');
     console.table(await throughput());
-    console.log('   zlib memory per codec (server side, one echo each, after GC):');
-    console.table(memory());
+    if (!quick) {
+      console.log('   zlib memory per codec (server side, one echo each, after GC):');
+      console.table(memory());
+    }
   }
 }

@@ -68,6 +68,19 @@ describe('round trips between wsframe ends', () => {
     expect((await fresh.decompress(await reset.compress(msg))).toString()).toBe(msg);
   });
 
+  it('compressSync (compress-once broadcast) gives bytes any fresh inflater reads, in both paths', async () => {
+    const p = params({ serverNoContextTakeover: true });
+    const shared = codec('server', p);
+    for (const size of [10, 2000, 100_000]) {
+      const msg = jsonMessage(size, size);
+      const packed = shared.compressSync(msg);
+      for (let i = 0; i < 2; i++) expect((await codec('client', p).decompress(packed)).toString()).toBe(msg);
+      const theirs = wsCodec('client', p);
+      expect((await wsDecompress(theirs, packed)).toString()).toBe(msg);
+      theirs.cleanup();
+    }
+  });
+
   it('empty messages and strings', async () => {
     const s = codec('server', params());
     const c = codec('client', params());

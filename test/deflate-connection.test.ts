@@ -79,6 +79,18 @@ describe('wsframe ↔ wsframe', () => {
     expect(client.socket!.bytesWritten).toBeLessThan(payload / 3);
   });
 
+  it("inflated text follows the connection's textAs ('buffer': validated bytes, as ws delivers)", async () => {
+    const { wss, url } = await wsframeServer(true, { textAs: 'buffer' });
+    const received = new Promise<[unknown, boolean]>((resolve) => wss.on('connection', (c: WebSocket) => c.on('message', (d: unknown, b: boolean) => resolve([d, b]))));
+    const client = track(new WebSocket(url, { perMessageDeflate: true }));
+    await once(client, 'open');
+    client.send(jsonMessage(8, 3000));
+    const [data, isBinary] = await received;
+    expect(isBinary).toBe(false);
+    expect(Buffer.isBuffer(data)).toBe(true);
+    expect((data as Buffer).toString()).toBe(jsonMessage(8, 3000));
+  });
+
   it('a client without the option gets no extension and plain frames', async () => {
     const { wss, url } = await wsframeServer(true);
     echo(wss as never);

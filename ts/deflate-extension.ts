@@ -116,6 +116,27 @@ export class DeflateExtension implements Extension {
     else codec.compress(data, fin).then((packed) => done(null, packed, true), (err: Error) => done(err));
   }
 
+  /**
+   * Whether this connection can take a compressed frame shared with other connections: permessage-
+   * deflate is in use, our side resets after every message (server_no_context_takeover) and its
+   * window can be honoured. Returns the window bits to compress with, or 0.
+   */
+  get sharedWindowBits(): number {
+    const p = this.params;
+    if (p === null || this.role !== 'server' || !p.serverNoContextTakeover || !this.codec!.canCompress) return 0;
+    return p.serverMaxWindowBits;
+  }
+
+  /** The options this extension was created with (broadcast groups share a compressor per options). */
+  get deflateOptions(): PerMessageDeflateOptions {
+    return this.options;
+  }
+
+  /** Whether the peer negotiated permessage-deflate and our side can compress at all. */
+  get compressing(): boolean {
+    return this.codec !== null && this.codec.canCompress;
+  }
+
   cleanup(): void {
     this.codec?.close();
   }

@@ -227,6 +227,24 @@ export class PerMessageDeflate {
     return this.runNow(this.in, payload, fin);
   }
 
+  /**
+   * Compresses a whole message synchronously whatever its size: for compress-once broadcast, where
+   * one job serves many connections and publishing must stay synchronous to keep publish order.
+   * Without synchronous steps (or with jobs queued) a direction without context takeover uses
+   * zlib's one-shot function (a fresh context is what the peer expects anyway).
+   */
+  compressSync(data: Uint8Array | string): Buffer {
+    this.checkCompressible();
+    if (this.closed) throw closedError();
+    const input = typeof data === 'string' ? Buffer.from(data) : data;
+    if (this.out.pending === 0 && syncAvailable()) return this.runNow(this.out, input, true);
+    if (!this.out.noContextTakeover) {
+      throw wsError('ERR_INVALID_ARG_VALUE', 'compressSync with context takeover needs synchronous zlib steps and no queued jobs');
+    }
+    const raw = zlib.deflateRawSync(input, { ...this.out.zlibOptions, windowBits: this.out.windowBits, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return raw.subarray(0, raw.length - 4);
+  }
+
   /** Releases the zlib streams. Queued and later jobs fail with WSFRAME_ERR_DEFLATE_CLOSED. */
   close(): void {
     if (this.closed) return;

@@ -13,6 +13,7 @@ import { invalidArgType, wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
 import type { Extension, ExtensionFactory } from './extension.js';
 import { extensionFactories } from './deflate-extension.js';
+import { publishRouted } from './deflate-broadcast.js';
 import { createAcceptKey, formatExtension } from './handshake-headers.js';
 import { acceptResponseLines, checkUpgradeRequest, DEFAULT_MAX_HEADER_SIZE, isRefusal, refuseHandshake } from './handshake-server.js';
 import { WebSocket } from './websocket.js';
@@ -133,7 +134,8 @@ export class WebSocketServer extends EventEmitter {
    * in one batch per subscriber per event-loop turn. Returns the number of subscribers.
    */
   publish(topic: string, data: MessageData | PreparedFrame, options?: PublishOptions): number {
-    return this.broadcaster.publish(topic, data, options);
+    // Routed by each subscriber's permessage-deflate parameters (see deflate-broadcast.ts).
+    return publishRouted(this.broadcaster, topic, data, options);
   }
 
   /** The standalone or attached server's address. */

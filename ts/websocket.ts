@@ -31,7 +31,13 @@ import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
 import { FrameWriter } from './writer.js';
 import { OutBatch } from './out-batch.js';
-import type { Broadcaster } from './broadcast.js';
+import type { Broadcaster, FrameSink, PublishOptions } from './broadcast.js';
+import { PreparedFrame } from './prepare.js';
+import type { MessageData } from './writer.js';
+import {
+  isSubscribedRouted, orderedSink, subscribeRouted, topicsOfRouted, unsubscribeAllRouted, unsubscribeRouted,
+} from './deflate-broadcast.js';
+import type { PendingSlot } from './deflate-broadcast.js';
 import type { SendCallback } from './out-batch.js';
 
 export type { SendCallback };
@@ -189,6 +195,7 @@ export class WebSocket extends EventEmitter {
   /** Set by WebSocketServer: its publish/subscribe hub (server role only). */
   _broadcaster: Broadcaster | null = null;
   private _subscribed = false;
+  private _sink: FrameSink | undefined;
 
   /** Set by WebSocketServer: called once when this connection closes. */
   _onServerClose: ((ws: WebSocket) => void) | undefined;
@@ -302,23 +309,48 @@ export class WebSocket extends EventEmitter {
     if (b === null) throw wsError('ERR_INVALID_ARG_VALUE', 'Only connections accepted by a WebSocketServer can subscribe');
     if (this._state !== OPEN || this._closeSent) return false;
     this._subscribed = true;
-    return b.subscribe(topic, this._socket as unknown as Socket);
+    // Routed by what permessage-deflate negotiated: shared plain frame, shared compressed frame, or own compressor.
+    return subscribeRouted(b, topic, this._subscriptionSink(), this._codec, (data, opts) => this._sendPublished(data, opts));
   }
 
   /** Unsubscribes from `topic`; false if it was not subscribed. */
   unsubscribe(topic: string): boolean {
     const b = this._broadcaster;
     if (b === null || this._socket === null) return false;
-    return b.unsubscribe(topic, this._socket as unknown as Socket);
+    return unsubscribeRouted(b, topic, this._subscriptionSink());
   }
 
   isSubscribed(topic: string): boolean {
-    return this._broadcaster !== null && this._socket !== null && this._broadcaster.isSubscribed(topic, this._socket as unknown as Socket);
+    return this._broadcaster !== null && this._socket !== null && isSubscribedRouted(this._broadcaster, topic, this._subscriptionSink());
   }
 
   /** The topics this connection is subscribed to. */
   get topics(): string[] {
-    return this._broadcaster === null || this._socket === null ? [] : this._broadcaster.topicsOf(this._socket as unknown as Socket);
+    return this._broadcaster === null || this._socket === null ? [] : topicsOfRouted(this._broadcaster, this._subscriptionSink());
+  }
+
+  /**
+   * A published message for a subscriber with server context takeover: compressed by this
+   * connection's own compressor (its history), in order with its other messages.
+   */
+  private _sendPublished(data: MessageData | PreparedFrame, opts: PublishOptions | undefined): void {
+    if (this._state !== OPEN || this._closeSent) return;
+    if (data instanceof PreparedFrame) {
+      if (this._outQueue.length === 0) this._queue(data.bytes, undefined);
+      else this._outQueue.push({ ready: true, frames: data.bytes });
+      return;
+    }
+    const payload = toBytes(data as Data);
+    this._sendThroughExtension(payload, opts?.binary ?? typeof payload !== 'string', true, undefined, undefined);
+  }
+
+  /**
+   * What this connection subscribes with: its socket, or with a compressing extension a sink that
+   * holds published frames behind a message still being compressed (see deflate-broadcast.ts).
+   */
+  private _subscriptionSink(): Socket {
+    if (this._codec === undefined) return this._socket as unknown as Socket;
+    return (this._sink ??= orderedSink(this._socket as unknown as Socket, () => this._outQueue as PendingSlot[])) as unknown as Socket;
   }
 
   /** Writes what was published before a direct send, so the subscriber sees both in call order. */
@@ -584,7 +616,7 @@ export class WebSocket extends EventEmitter {
   private _onSocketClose(): void {
     this._state = CLOSED;
     if (this._subscribed) {
-      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      unsubscribeAllRouted(this._broadcaster!, this._subscriptionSink());
       this._subscribed = false;
     }
     this._clearTimers();
@@ -678,7 +710,7 @@ export class WebSocket extends EventEmitter {
     if (this._subscribed) {
       // What was published before the close goes out before it; nothing published after does.
       this._flushPublished();
-      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      unsubscribeAllRouted(this._broadcaster!, this._subscriptionSink());
       this._subscribed = false;
     }
     this._state = CLOSING;
