@@ -40,15 +40,21 @@ export interface Case {
   /** 'frames': one write per frame (default); 'whole': one write; N: writes of N bytes; [offsets]. */
   chop?: 'frames' | 'whole' | number | number[];
   expect: Echo[];
-  /** The close code wsframe must send: 1000 (default, answering the peer's close), a failure code, or 1005 for an empty close. */
+  /**
+   * The close code wsframe must send: 1000 (default, answering the peer's close), a failure code,
+   * 1005 for an empty close, or 0 for none (the connection is dropped, e.g. a failed handshake).
+   */
   close?: number;
   /** The peer does not append its close 1000 (the case sends a close, or must fail before one). */
   noPeerClose?: boolean;
   roles?: Role[];
   /** wsframe's options for this case. */
   options?: { maxPayload?: number; perMessageDeflate?: boolean | Record<string, unknown> };
-  /** Section 13: the extension offer (server role) / answer (client role) the peer sends. */
-  deflate?: { offer: string; answer: string; expectResponse?: string };
+  /**
+   * Sections 12-13: the extension offer the peer sends (server role) / the answer it sends (client
+   * role); `response` is what RFC 7692 requires of wsframe's answer to the offer (server role).
+   */
+  deflate?: { offer: string; answer: string; response?: RegExp };
 }
 
 export interface Section {
@@ -303,6 +309,41 @@ deflate.push(
   { id: '13.bomb', title: 'compressed message inflating beyond maxPayload', options: { perMessageDeflate: true, maxPayload: 100_000 }, deflate: D, ...fail(1009), frames: [B(new Uint8Array(200_000), { compress: true })] },
 );
 
+// 13 permessage-deflate negotiation (RFC 7692 §5, §7.1): what the server answers to each offer, and
+// the client failing the connection on an answer it cannot accept. Then a message each way.
+const PMD = /^permessage-deflate(;|$)/;
+const hello = [T('negotiated ☺', { compress: true }), B(bytes(3000, 131), { compress: true })];
+const helloEcho = [echoT('negotiated ☺'), echoB(bytes(3000, 131))];
+const plain = [T('plain'), B(bytes(30, 132))];
+const plainEcho = [echoT('plain'), echoB(bytes(30, 132))];
+const negotiate = (id: string, title: string, offer: string, response: RegExp, accepted = true): Case => ({
+  id: `13.${id}`, title, roles: ['server'], options: { perMessageDeflate: true },
+  deflate: { offer, answer: '', response }, frames: accepted ? hello : plain, expect: accepted ? helloEcho : plainEcho,
+});
+const answer = (id: string, title: string, answer: string, ok: boolean): Case => ({
+  id: `13.${id}`, title, roles: ['client'], options: { perMessageDeflate: true },
+  deflate: { offer: '', answer }, frames: ok ? hello : [], expect: ok ? helloEcho : [],
+  ...(ok ? {} : { close: 0, noPeerClose: true }),
+});
+const negotiation: Case[] = [
+  negotiate('offer.plain', 'offer without parameters: accepted', 'permessage-deflate', PMD),
+  negotiate('offer.client-bits', 'offer with client_max_window_bits (no value): accepted', 'permessage-deflate; client_max_window_bits', PMD),
+  negotiate('offer.server-bits', 'offer with server_max_window_bits=10: the answer keeps the server window at most 10', 'permessage-deflate; server_max_window_bits=10', /^permessage-deflate;.*server_max_window_bits=(8|9|10)(;|$)/),
+  negotiate('offer.server-nct', 'offer with server_no_context_takeover: the answer has it', 'permessage-deflate; server_no_context_takeover', /^permessage-deflate;.*server_no_context_takeover/),
+  negotiate('offer.client-nct', 'offer with client_no_context_takeover: accepted', 'permessage-deflate; client_no_context_takeover', PMD),
+  negotiate('offer.fallback', 'an unacceptable offer, then a plain one: the second is accepted', 'permessage-deflate; server_max_window_bits=7, permessage-deflate', PMD),
+  negotiate('offer.bits-7', 'server_max_window_bits=7 (out of range): declined', 'permessage-deflate; server_max_window_bits=7', /^$/, false),
+  negotiate('offer.unknown', 'unknown parameter: declined', 'permessage-deflate; foo=1', /^$/, false),
+  negotiate('offer.repeated', 'repeated parameter: declined', 'permessage-deflate; server_no_context_takeover; server_no_context_takeover', /^$/, false),
+  negotiate('offer.client-bits-value', 'client_max_window_bits=16 (out of range): declined', 'permessage-deflate; client_max_window_bits=16', /^$/, false),
+  answer('answer.plain', 'answer without parameters: accepted', 'permessage-deflate', true),
+  answer('answer.server-bits', 'answer with server_max_window_bits=10: accepted', 'permessage-deflate; server_max_window_bits=10', true),
+  answer('answer.nct', 'answer with both no_context_takeover: accepted', 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', true),
+  answer('answer.unknown', 'answer with an unknown parameter: the client fails the connection', 'permessage-deflate; foo', false),
+  answer('answer.bits-7', 'answer with server_max_window_bits=7: the client fails the connection', 'permessage-deflate; server_max_window_bits=7', false),
+  answer('answer.unoffered', 'answer with an extension that was not offered: the client fails the connection', 'x-webkit-deflate-frame', false),
+];
+
 export const SECTIONS: Section[] = [
   { id: '1', title: 'Framing', cases: framing },
   { id: '2', title: 'Ping/pong', cases: pingPong },
@@ -313,4 +354,5 @@ export const SECTIONS: Section[] = [
   { id: '7', title: 'Close', cases: close },
   { id: '9', title: 'Limits and large messages', cases: large },
   { id: '12', title: 'permessage-deflate', cases: deflate },
+  { id: '13', title: 'permessage-deflate negotiation', cases: negotiation },
 ];

@@ -17,6 +17,8 @@ export interface Outcome {
   echoes: string[];
   close: number | string;
   tcpClosed: boolean;
+  /** Server role with a required answer: 'ok', or the answer wsframe gave. */
+  negotiation?: string;
 }
 
 const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
@@ -27,7 +29,10 @@ function short(kind: string, value: string): string {
 }
 
 export function expected(c: Case): Outcome {
-  return { echoes: c.expect.map(([k, v]) => short(k, v)), close: c.close ?? 1000, tcpClosed: true };
+  const close = c.close === 0 ? 'none' : (c.close ?? 1000);
+  const out: Outcome = { echoes: c.expect.map(([k, v]) => short(k, v)), close, tcpClosed: true };
+  if (c.deflate?.response) out.negotiation = 'ok';
+  return out;
 }
 
 /** permessage-deflate parameters from a Sec-WebSocket-Extensions value. */
@@ -123,17 +128,22 @@ export async function runCase(c: Case, role: Role): Promise<Outcome> {
   if (role === 'server') {
     const server = await startEchoServer(opts);
     try {
-      const offer = c.deflate ? `Sec-WebSocket-Extensions: ${c.deflate.offer}\r\n` : '';
+      const offer = c.deflate?.offer ? `Sec-WebSocket-Extensions: ${c.deflate.offer}\r\n` : '';
       observed = await asClientPeer(server.port, (h) => chunksFor(h['sec-websocket-extensions']), offer);
     } finally {
       await server.close();
     }
   } else {
-    const answer = c.deflate?.answer;
+    const answer = c.deflate?.answer || undefined;
     observed = await asServerPeer(() => chunksFor(answer), { ...opts, extensionsHeader: answer });
   }
   const outcome = await outcomeOf(observed, role, codec);
   codec?.cleanup();
+  const response = c.deflate?.response;
+  if (role === 'server' && response) {
+    const header = observed.headers['sec-websocket-extensions'] ?? '';
+    outcome.negotiation = response.test(header) ? 'ok' : `answered '${header}'`;
+  }
   return outcome;
 }
 
