@@ -76,7 +76,7 @@ for (const backend of backends) {
         cleanups.push(() => new Promise((r) => wss.close(r)));
         const serverClose = new Promise<[number, string]>((resolve) => wss.on('connection', (ws) => {
           echo(ws);
-          ws.on('close', (code, reason) => resolve([code, reason.toString()]));
+          ws.on('close', (code: number, reason: Buffer) => resolve([code, reason.toString()]));
         }));
         await once(wss, 'listening');
         const ws = new WsWebSocket(`ws://127.0.0.1:${(wss.address() as AddressInfo).port}/`, { perMessageDeflate: deflate });

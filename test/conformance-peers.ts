@@ -124,7 +124,7 @@ export async function startEchoServer(opts: { perMessageDeflate?: boolean | PerM
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', closeTimeout: 1000, ...opts });
   wss.on('connection', (ws) => {
     ws.on('error', () => {}); // protocol errors are observed on the wire, not here
-    ws.on('message', (data, isBinary) => ws.send(data as never, { binary: isBinary }));
+    ws.on('message', (data: unknown, isBinary: boolean) => ws.send(data as never, { binary: isBinary }));
   });
   await new Promise<void>((r) => wss.once('listening', () => r()));
   return {

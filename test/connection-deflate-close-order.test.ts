@@ -22,7 +22,7 @@ describe('permessage-deflate: messages around a close frame keep their place', (
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: true });
     cleanups.push(() => new Promise((r) => wss.close(r)));
     const got: string[] = [];
-    wss.on('connection', (ws) => ws.on('message', (d, isBinary) => {
+    wss.on('connection', (ws) => ws.on('message', (d: unknown, isBinary: boolean) => {
       got.push(`server got ${String(d).length}`);
       ws.send(d as string, { binary: isBinary });
     }));
