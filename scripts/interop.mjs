@@ -199,7 +199,9 @@ async function chromium() {
   const profile = mkdtempSync(join(tmpdir(), 'wsframe-chromium-'));
   const browser = run(CHROMIUM, [
     '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`, url,
+    '--disable-component-update', '--disable-sync', `--user-data-dir=${profile}`,
+    '--disable-dev-shm-usage', // containers often have a tiny /dev/shm, which crashes renderers
+    url,
   ], { timeoutMs: 90_000, detached: true });
   const body = await Promise.race([reported, browser.exit.then(() => null), delay(60_000).then(() => null)]);
   kill(browser.child, 'SIGTERM');
