@@ -4,9 +4,12 @@
  *
  * Hot path: one pass over each chunk. A frame that lies wholly inside the chunk is parsed from the
  * chunk itself (no bookkeeping copies); its payload is unmasked in place and, for small payloads,
- * checked for ASCII in the same loop, then decoded straight from the chunk or handed out as a view.
- * Only a frame cut by a chunk boundary is buffered: its header in a 14-byte array, its payload
- * copied-and-unmasked into a buffer sized from the header (one pass for both).
+ * checked for ASCII in the same loop, then handed out as a view or decoded straight from the chunk
+ * (runs of small ASCII texts with one decode for the run, see wholeMessages). A frame cut by a
+ * chunk boundary is buffered: its header in a 14-byte array, its payload copied-and-unmasked into a
+ * buffer sized from the header (one pass for both), or on the socket path read straight into it.
+ * The frames of a fragmented message are kept (binary) or gathered in a reused scratch (text) and
+ * joined once. Measurements behind these choices: docs/parts/reader-design.md.
  *
  * Ownership (see docs/parts/reader.md):
  * - `push(chunk)` takes the chunk over: the reader unmasks it IN PLACE and hands out binary payloads
