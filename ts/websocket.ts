@@ -70,7 +70,7 @@ export interface ConnectionOptions {
   readPauseThreshold?: number;
   /**
    * permessage-deflate (RFC 7692): `true` or options (ws's names) to offer (client) or accept
-   * (server) it; see docs/parts/deflate.md. Default false on both sides (ws's client offers it by default).
+   * (server) it; see docs/deflate.md. Default false on both sides (ws's client offers it by default).
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
