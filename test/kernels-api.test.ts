@@ -119,6 +119,21 @@ describe.each(backends)('public functions on the %s backend', (name) => {
     }
   });
 
+  it('isValidUtf8 on short inputs (the ASCII scan, the DFA tail and the hand-off) agrees with buffer.isUtf8', () => {
+    useBackend(name);
+    const rand = prng(23);
+    const pieces = [[0x61], [0xc3, 0xa9], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xc0], [0x80], [0xed, 0xa0, 0x80], [0xf4, 0x90], [0xe0]];
+    for (let t = 0; t < 6000; t++) {
+      const bytes: number[] = [];
+      const ascii = (rand() * 40) | 0;
+      for (let i = 0; i < ascii; i++) bytes.push(0x20 + ((rand() * 90) | 0));
+      const more = (rand() * 6) | 0;
+      for (let i = 0; i < more; i++) bytes.push(...pieces[(rand() * pieces.length) | 0]);
+      const input = Buffer.from(bytes.slice(0, 40));
+      expect(isValidUtf8(input)).toBe(isUtf8(input));
+    }
+  });
+
   it('Utf8Validator: fail-fast, carry across pushes, truncated tail at end, reuse after end', () => {
     useBackend(name);
     const v = new Utf8Validator();

@@ -156,6 +156,14 @@ export function utf8StreamJs(state: number, chunk: Uint8Array): number {
   return s;
 }
 
+/** The DFA over `chunk[start..]` from `state`, for inputs too short for the word scan (< 256 B). */
+export function utf8DfaFrom(state: number, chunk: Uint8Array, start: number): number {
+  const n = chunk.length;
+  let s = state;
+  for (let i = start; i < n && s !== UTF8_REJECT; i++) s = TRANSITION[(s << 4) | CLASS[chunk[i]]];
+  return s;
+}
+
 export function isValidUtf8Js(buffer: Uint8Array): boolean {
   return utf8StreamJs(UTF8_ACCEPT, buffer) === UTF8_ACCEPT;
 }

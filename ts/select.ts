@@ -40,15 +40,15 @@ export interface Tuning {
   utf8NodeFrom: number;
 }
 
-// From bench/kernels.mjs and a crossover sweep (docs/DESIGN.md): an N-API call costs more than the
-// JS byte loop up to ~128 B when masking into a separate output (two typed arrays to unwrap) and
-// ~64 B in place; Node's own buffer.isUtf8 (simdutf) beats every one-shot validator of ours from
-// ~20 B up to 1 KiB and on mixed text at every size, so one-shot validation uses it from 20 B.
+// From bench/kernels.mjs (CPU-time clock, docs/DESIGN.md): the JS byte loop beats an N-API or WASM
+// call below ~48 B when masking into a separate output and ~64 B in place (at 125 B native masks
+// 2.6x faster than the JS loop, WASM's copy path 2.7x); Node's own buffer.isUtf8 (simdutf) beats every one-shot validator of ours from
+// ~32 B up (below that kernels.ts scans ASCII in JS first) to 1 KiB and on mixed text at every size, so one-shot validation uses it from 20 B.
 // The backends' UTF-8 kernels remain the engines of streaming validation (Utf8Validator, reader).
 const TUNING: Record<BackendName, Tuning> = {
-  native: { maskJsBelow: 128, unmaskJsBelow: 64, utf8JsBelow: 20, utf8NodeFrom: 20 },
-  wasm: { maskJsBelow: 64, unmaskJsBelow: 64, utf8JsBelow: 20, utf8NodeFrom: 20 },
-  js: { maskJsBelow: Infinity, unmaskJsBelow: Infinity, utf8JsBelow: 20, utf8NodeFrom: 20 },
+  native: { maskJsBelow: 48, unmaskJsBelow: 64, utf8JsBelow: 32, utf8NodeFrom: 32 },
+  wasm: { maskJsBelow: 48, unmaskJsBelow: 64, utf8JsBelow: 32, utf8NodeFrom: 32 },
+  js: { maskJsBelow: Infinity, unmaskJsBelow: Infinity, utf8JsBelow: 32, utf8NodeFrom: 32 },
 };
 
 const loaded = new Map<BackendName, Backend>();
@@ -124,9 +124,13 @@ function parseName(value: string, source: string): BackendName {
   throw wsError('ERR_INVALID_ARG_VALUE', `${source} must be one of ${BACKEND_NAMES.join(', ')}. Received '${value}'`);
 }
 
+/** Node before 18.14 has no buffer.isUtf8: one-shot validation then stays on the backend. */
+const HAVE_NODE_IS_UTF8 = typeof (require('node:buffer') as { isUtf8?: unknown }).isUtf8 === 'function';
+
 function activate(b: Backend, by: typeof chosenBy): void {
   active = b;
-  tuning = TUNING[b.name];
+  const t = TUNING[b.name];
+  tuning = HAVE_NODE_IS_UTF8 ? t : { ...t, utf8NodeFrom: Infinity };
   chosenBy = by;
 }
 
