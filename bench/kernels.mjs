@@ -365,3 +365,19 @@ function report(started) {
 }
 
 await main();
+
+// The `wsframe bench` protocol (bench/lib/report.mjs): the same medians as rows, for the runner's
+// combined tables and charts (written only with --json <file> or WSFRAME_BENCH_JSON).
+const { writeSuiteJson } = await import('./lib/report.mjs');
+writeSuiteJson({
+  suite: 'kernels',
+  title: 'Kernels: masking and UTF-8 validation (MB/s)',
+  baseline: Object.fromEntries(
+    [...new Set([...results.keys()].map((k) => k.split('|')[0]))].map((t) => [t, t.startsWith('utf8') ? 'buffer.isUtf8 (simdutf)' : 'bufferutil 4 (native)']),
+  ),
+  notes,
+  rows: [...results].map(([key, xs]) => {
+    const [table, row, size] = key.split('|');
+    return { case: table, impl: row, size: Number(size), mbPerSec: median(xs) };
+  }),
+});

@@ -70,7 +70,7 @@ export interface ConnectionOptions {
   readPauseThreshold?: number;
   /**
    * permessage-deflate (RFC 7692): `true` or options (ws's names) to offer (client) or accept
-   * (server) it; see docs/parts/deflate.md. Default false on both sides (ws's client offers it by default).
+   * (server) it; see docs/deflate.md. Default false on both sides (ws's client offers it by default).
    */
   perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
@@ -189,8 +189,8 @@ export class WebSocket extends EventEmitter {
   // Extensions (negotiated); messages pass through them in order.
   private _extensions: Extension[] = [];
   private _codec: Extension | undefined;
-  private _inQueue: Array<{ ready: boolean; data?: string | Uint8Array; isBinary: boolean }> = [];
-  private _outQueue: Array<{ ready: boolean; frames?: EncodedFrames; cb?: SendCallback; err?: Error | null }> = [];
+  private _inQueue: Array<{ ready: boolean; data?: string | Uint8Array; isBinary: boolean; close?: () => void }> = [];
+  private _outQueue: Array<{ ready: boolean; frames?: EncodedFrames; cb?: SendCallback; err?: Error | null; then?: () => void }> = [];
 
   /** Set by WebSocketServer: its publish/subscribe hub (server role only). */
   _broadcaster: Broadcaster | null = null;
@@ -716,16 +716,31 @@ export class WebSocket extends EventEmitter {
     this._state = CLOSING;
     this._closeSent = true;
     this._stopHeartbeat();
-    this._queue(this._writer!.close(code, reason), undefined);
-    this._flush();
-    if (this._closeReceived) {
-      // We answered the peer's close: the server closes the TCP connection first (RFC 6455 §7.1.1).
-      if (this._role === 'server') this._socket!.end();
+    const frames = this._writer!.close(code, reason);
+    if (this._outQueue.length > 0) {
+      // Messages sent before close() are still being compressed: the close frame goes after them.
+      this._outQueue.push({ ready: true, frames, then: () => this._afterCloseQueued() });
+    } else {
+      this._queue(frames, undefined);
+      this._afterCloseQueued();
     }
     this._armCloseTimer();
   }
 
+  private _afterCloseQueued(): void {
+    this._flush();
+    if (this._closeReceived) {
+      // We answered the peer's close: the server closes the TCP connection first (RFC 6455 §7.1.1).
+      if (this._role === 'server') this._socket?.end();
+    }
+  }
+
   private _onCloseFrame(code: number, reason: string): void {
+    if (this._inQueue.length > 0) {
+      // Messages that came before the close frame are still being decompressed: deliver them first.
+      this._inQueue.push({ ready: true, isBinary: false, close: () => this._onCloseFrame(code, reason) });
+      return;
+    }
     this._closeReceived = true;
     this._closeCode = code;
     this._closeReason = reason;
@@ -827,7 +842,8 @@ export class WebSocket extends EventEmitter {
       slot.data = out;
       while (this._inQueue.length > 0 && this._inQueue[0].ready) {
         const s = this._inQueue.shift()!;
-        this._deliver(s.data!, s.isBinary);
+        if (s.close !== undefined) s.close();
+        else this._deliver(s.data!, s.isBinary);
       }
     });
   }
@@ -839,13 +855,15 @@ export class WebSocket extends EventEmitter {
     this._codec!.encode(bytes, binary, compress, (err, out, compressed) => {
       slot.ready = true;
       slot.err = err;
-      if (err === null && this._writer !== null && !this._closeSent) {
+      // Sent before close() (send refuses afterwards): it still goes out, ahead of the close frame.
+      if (err === null && this._writer !== null && this._state !== CLOSED) {
         slot.frames = this._writer.message(out!, { binary, fin, compressed: compressed === true });
       }
       while (this._outQueue.length > 0 && this._outQueue[0].ready) {
         const s = this._outQueue.shift()!;
         if (s.frames !== undefined) this._queue(s.frames, s.cb);
         else if (s.cb !== undefined) s.cb(s.err ?? wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
+        s.then?.();
       }
     }, fin);
   }
