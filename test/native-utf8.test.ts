@@ -61,7 +61,7 @@ function fillers(): Array<[string, Uint8Array]> {
 }
 
 describe('the references agree with each other', () => {
-  it('refValid == buffer.isUtf8 == fatal TextDecoder on random and adversarial input', () => {
+  it('refIsUtf8 == buffer.isUtf8 == fatal TextDecoder on random and adversarial input', () => {
     const r = xorshift32(5);
     for (let n = 0; n < 3000; n++) {
       const len = r() % 12;
