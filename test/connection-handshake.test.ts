@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { IncomingMessage } from 'node:http';
-import { createAcceptKey, formatExtension, headerHasToken, isValidKey, parseExtensions, parseProtocolList } from '../ts/handshake-headers.js';
+import { createAcceptKey, headerHasToken, isValidKey, parseProtocolList } from '../ts/handshake-headers.js';
+import { formatOffer, parseExtensionOffers } from '../ts/extension-header.js';
 import { checkUpgradeRequest, isRefusal } from '../ts/handshake-server.js';
 import { checkProtocols, checkResponse, generateKey, parseWsUrl, requestHeaders } from '../ts/handshake-client.js';
 import { ConnectQueue } from '../ts/connect-queue.js';
@@ -36,14 +37,22 @@ describe('header lists', () => {
     expect(parseProtocolList('chat, chat')).toBeUndefined();
     expect(parseProtocolList('a b')).toBeUndefined();
   });
+  // The grammar itself (quoting, whitespace, every syntax error) is tested with parseExtensions in
+  // deflate-negotiation.test.ts; here, the handshake's view of it.
   it('parses extension offers with parameters and quoted values', () => {
-    const offers = parseExtensions('permessage-deflate; client_max_window_bits; server_max_window_bits="10", x-foo');
+    const offers = parseExtensionOffers('permessage-deflate; client_max_window_bits; server_max_window_bits="10", x-foo');
     expect(offers).toEqual([
       { name: 'permessage-deflate', params: { client_max_window_bits: [true], server_max_window_bits: ['10'] } },
       { name: 'x-foo', params: {} },
     ]);
-    expect(formatExtension(offers![0])).toBe('permessage-deflate; client_max_window_bits; server_max_window_bits=10');
-    for (const bad of ['', ',', 'a;', 'a; =1', 'a; b="1', 'a; b="x y"', 'a b', 'a,']) expect(parseExtensions(bad)).toBeUndefined();
+    expect(formatOffer(offers![0])).toBe('permessage-deflate; client_max_window_bits; server_max_window_bits=10');
+    expect(parseExtensionOffers('e; p="1\\0"; p=2')).toEqual([{ name: 'e', params: { p: ['10', '2'] } }]);
+    expect(parseExtensionOffers(['a; x', 'b'])).toEqual([{ name: 'a', params: { x: [true] } }, { name: 'b', params: {} }]);
+    for (const bad of ['', ' ', ',', ' , ,', 'a;', 'a; =1', 'a; b="1', 'a; b="x y"', 'a b']) expect(parseExtensionOffers(bad)).toBeUndefined();
+  });
+  it('ignores empty list elements around extension offers (RFC 7230 §7)', () => {
+    expect(parseExtensionOffers('a,')).toEqual([{ name: 'a', params: {} }]);
+    expect(parseExtensionOffers(', a ,, b')).toEqual([{ name: 'a', params: {} }, { name: 'b', params: {} }]);
   });
 });
 
@@ -91,6 +100,7 @@ describe('server request checks', () => {
     ['no key', { headers: { 'sec-websocket-key': undefined } }, 400],
     ['bad protocol list', { headers: { 'sec-websocket-protocol': 'a,,b' } }, 400],
     ['bad extension list', { headers: { 'sec-websocket-extensions': 'a;' } }, 400],
+    ['empty extension list', { headers: { 'sec-websocket-extensions': ',' } }, 400],
     ['headers too large', { headers: { 'x-big': 'x'.repeat(20000) } }, 431],
   ];
   for (const [name, req, status] of cases) {
@@ -149,6 +159,7 @@ describe('client response checks', () => {
     expect(code(checkResponse({ ...ok, 'sec-websocket-protocol': 'c' }, key, [], []))).toBe('WS_ERR_HANDSHAKE_PROTOCOL');
     expect(code(checkResponse({ ...ok, 'sec-websocket-extensions': 'x-a' }, key, [], []))).toBe('WS_ERR_HANDSHAKE_EXTENSION');
     const a = ext('x-a');
+    for (const bad of ['', 'x-a;', 'x-a; p="1']) expect(code(checkResponse({ ...ok, 'sec-websocket-extensions': bad }, key, [], [a]))).toBe('WS_ERR_HANDSHAKE_EXTENSION');
     expect(code(checkResponse({ ...ok, 'sec-websocket-extensions': 'x-a, x-a' }, key, [], [a]))).toBe('WS_ERR_HANDSHAKE_EXTENSION');
     const picky = ext('x-a', () => { throw new Error('no'); });
     expect(code(checkResponse({ ...ok, 'sec-websocket-extensions': 'x-a; p' }, key, [], [picky]))).toBe('WS_ERR_HANDSHAKE_EXTENSION');

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { load, nativePaths, setNativePath } from '../ts/backend-native';
-import { keyByte, refMask, rotate, rng } from './native-reference';
+import { keyAtPhase, keyByte, refMaskKey, xorshift32 } from './reference';
 
 const backend = load();
 const paths = nativePaths();
@@ -38,7 +38,7 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
   });
 
   it('mask: lengths 0-300 x 4 key phases x src/dst alignments 0-7', () => {
-    const r = rng(0x1234 + path.length);
+    const r = xorshift32(0x1234 + path.length);
     const src = new Uint8Array(320);
     for (let i = 0; i < src.length; i++) src[i] = r() & 0xff;
     const out = new Uint8Array(320);
@@ -48,10 +48,10 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
       for (let phase = 0; phase < 4; phase++) {
         for (let sa = 0; sa < 8; sa++) {
           const source = src.subarray(sa, sa + len);
-          const expected = refMask(source, key, phase, len);
+          const expected = refMaskKey(source, key, phase, len);
           for (let da = 0; da < 8; da++) {
             out.fill(0xa5);
-            backend.mask(source, rotate(key, phase), out, da, len);
+            backend.mask(source, keyAtPhase(key, phase), out, da, len);
             for (let i = 0; i < da; i++) if (out[i] !== 0xa5) throw new Error(`${path}: byte before offset written (len ${len})`);
             for (let i = 0; i < len; i++) {
               if (out[da + i] !== expected[i]) {
@@ -68,7 +68,7 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
   });
 
   it('unmask in place: lengths 0-300 x 4 key phases x alignments 0-7, several keys', () => {
-    const r = rng(99);
+    const r = xorshift32(99);
     const base = new Uint8Array(320);
     for (let i = 0; i < base.length; i++) base[i] = r() & 0xff;
     for (const key of KEYS) {
@@ -77,8 +77,8 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
           for (let a = 0; a < 8; a++) {
             const buf = base.slice();
             const view = buf.subarray(a, a + len);
-            const expected = refMask(view, key, phase, len);
-            backend.unmask(view, rotate(key, phase));
+            const expected = refMaskKey(view, key, phase, len);
+            backend.unmask(view, keyAtPhase(key, phase));
             for (let i = 0; i < len; i++) {
               if (view[i] !== expected[i]) throw new Error(`${path}: unmask len ${len} phase ${phase} +${a} key ${key}: byte ${i}`);
             }
@@ -104,15 +104,15 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
   });
 
   it('large buffers (alignment prologue of the AVX2 path) at every dst alignment 0-31', () => {
-    const r = rng(7);
+    const r = xorshift32(7);
     const src = new Uint8Array(5000);
     for (let i = 0; i < src.length; i++) src[i] = r() & 0xff;
     for (let a = 0; a < 32; a++) {
       for (const len of [511, 512, 513, 1000, 4093]) {
-        const key = rotate(0xa1b2c3d4, a);
+        const key = keyAtPhase(0xa1b2c3d4, a);
         const out = new Uint8Array(len + 64);
         backend.mask(src.subarray(a), key, out, a, len);
-        const want = refMask(src.subarray(a), 0xa1b2c3d4, a, len);
+        const want = refMaskKey(src.subarray(a), 0xa1b2c3d4, a, len);
         expect(Buffer.compare(out.subarray(a, a + len), want)).toBe(0);
         const inPlace = src.slice(a, a + len);
         backend.unmask(inPlace, key);
@@ -126,7 +126,7 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
     const src = new Uint8Array(len + 8);
     for (let i = 0; i < src.length; i++) src[i] = (i * 131 + (i >> 9)) & 0xff;
     for (const [sa, da, phase] of [[0, 0, 0], [3, 5, 1], [7, 1, 3]]) {
-      const key = rotate(0x0badf00d, phase);
+      const key = keyAtPhase(0x0badf00d, phase);
       const out = new Uint8Array(len + 8);
       backend.mask(src.subarray(sa), key, out, da, len - sa);
       for (let i = 0; i < len - sa; i++) {

@@ -1,9 +1,9 @@
 // Differential tests of the native UTF-8 validators (one-shot and streaming) on every path,
-// against an RFC 3629 grammar DFA written in the test, buffer.isUtf8 and a fatal TextDecoder.
+// against the RFC 3629 grammar reference (./reference.ts), buffer.isUtf8 and a fatal TextDecoder.
 import { isUtf8 } from 'node:buffer';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { load, nativePaths, setNativePath } from '../ts/backend-native';
-import { encode, refState, refValid, rng } from './native-reference';
+import { encodeCodePoint, refIsUtf8, refUtf8State, xorshift32 } from './reference';
 
 const backend = load();
 const paths = nativePaths();
@@ -35,16 +35,16 @@ const INVALID: number[][] = [
 const EDGES = [0x0, 0x7f, 0x80, 0x7ff, 0x800, 0xfff, 0x1000, 0xd7ff, 0xe000, 0xfffd, 0xffff, 0x10000, 0x3ffff, 0x40000, 0xfffff, 0x100000, 0x10ffff];
 
 function checkOne(path: string, bytes: Uint8Array, note: string) {
-  const want = refValid(bytes);
+  const want = refIsUtf8(bytes);
   const got = backend.isValidUtf8(bytes);
   if (got !== want) throw new Error(`${path}: isValidUtf8 ${note} = ${got}, reference ${want}: [${Buffer.from(bytes).toString('hex')}]`);
 }
 
 function checkStreamSplits(path: string, bytes: Uint8Array, note: string) {
-  const whole = refState(0, bytes);
+  const whole = refUtf8State(bytes);
   for (let k = 0; k <= bytes.length; k++) {
     const s1 = backend.utf8Stream(0, bytes.subarray(0, k));
-    const r1 = refState(0, bytes, 0, k);
+    const r1 = refUtf8State(bytes.subarray(0, k));
     if (s1 !== r1) throw new Error(`${path}: utf8Stream first ${k} bytes of ${note} = ${s1}, reference ${r1}: [${Buffer.from(bytes).toString('hex')}]`);
     const s2 = backend.utf8Stream(s1, bytes.subarray(k));
     if (s2 !== whole) throw new Error(`${path}: utf8Stream split at ${k} of ${note} = ${s2}, reference ${whole}: [${Buffer.from(bytes).toString('hex')}]`);
@@ -61,17 +61,17 @@ function fillers(): Array<[string, Uint8Array]> {
 }
 
 describe('the references agree with each other', () => {
-  it('refValid == buffer.isUtf8 == fatal TextDecoder on random and adversarial input', () => {
-    const r = rng(5);
+  it('refIsUtf8 == buffer.isUtf8 == fatal TextDecoder on random and adversarial input', () => {
+    const r = xorshift32(5);
     for (let n = 0; n < 3000; n++) {
       const len = r() % 12;
       const b = new Uint8Array(len);
       for (let i = 0; i < len; i++) b[i] = r() & 1 ? 0x80 | (r() & 0x7f) : r() & 0xff;
-      expect(refValid(b)).toBe(isUtf8(b));
-      expect(refValid(b)).toBe(decoderValid(b));
+      expect(refIsUtf8(b)).toBe(isUtf8(b));
+      expect(refIsUtf8(b)).toBe(decoderValid(b));
     }
-    for (const seq of INVALID) expect(refValid(Uint8Array.from(seq))).toBe(false);
-    for (const cp of EDGES) expect(refValid(Uint8Array.from(encode(cp)))).toBe(true);
+    for (const seq of INVALID) expect(refIsUtf8(Uint8Array.from(seq))).toBe(false);
+    for (const cp of EDGES) expect(refIsUtf8(Uint8Array.from(encodeCodePoint(cp)))).toBe(true);
   });
 });
 
@@ -88,7 +88,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
 
   it('boundary code points, alone and at every offset across 16/32/64-byte blocks', () => {
     for (const cp of EDGES) {
-      const seq = encode(cp);
+      const seq = encodeCodePoint(cp);
       expect(backend.isValidUtf8(Uint8Array.from(seq))).toBe(true);
       for (let pos = 0; pos < 140; pos++) {
         const b = Buffer.alloc(150, 0x41);
@@ -114,7 +114,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
   });
 
   it('ASCII runs of every length 0-420 (the ASCII skip loops) followed by each form', () => {
-    const tails = [...INVALID, ...EDGES.map(encode)];
+    const tails = [...INVALID, ...EDGES.map(encodeCodePoint)];
     for (let n = 0; n <= 420; n++) {
       const head = Buffer.alloc(n, 0x61);
       for (const t of tails) {
@@ -126,7 +126,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
 
   it('every valid character truncated at every split point, at every position', () => {
     for (const cp of [0xe9, 0x20ac, 0x1f600, 0x10ffff, 0x800]) {
-      const seq = encode(cp);
+      const seq = encodeCodePoint(cp);
       for (let cut = 1; cut < seq.length; cut++) {
         for (let pos = 0; pos < 70; pos++) {
           const head = Buffer.alloc(pos, 0x41);
@@ -139,7 +139,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
   });
 
   it('random valid text of many lengths and scripts, and single-byte mutations of it', () => {
-    const r = rng(0xbeef);
+    const r = xorshift32(0xbeef);
     const ranges = [[0x20, 0x7e], [0xa0, 0x7ff], [0x800, 0xd7ff], [0xe000, 0xffff], [0x10000, 0x10ffff]];
     for (let n = 0; n < 2500; n++) {
       const parts: number[] = [];
@@ -147,7 +147,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
       const bias = r() % 5;
       for (let i = 0; i < count; i++) {
         const [lo, hi] = ranges[r() % 3 === 0 ? r() % ranges.length : bias];
-        parts.push(...encode(lo + (r() % (hi - lo + 1))));
+        parts.push(...encodeCodePoint(lo + (r() % (hi - lo + 1))));
       }
       const b = Uint8Array.from(parts);
       checkOne(path, b, 'random valid');
@@ -161,7 +161,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
   });
 
   it('random bytes biased to UTF-8-like values', () => {
-    const r = rng(77);
+    const r = xorshift32(77);
     for (let n = 0; n < 5000; n++) {
       const len = r() % 200;
       const b = new Uint8Array(len);
@@ -188,7 +188,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
     }
     const tail = Buffer.concat([ascii, Buffer.from([0xf0, 0x9f, 0x98])]);
     expect(backend.isValidUtf8(tail)).toBe(false);
-    expect(backend.utf8Stream(0, tail)).toBe(refState(0, tail));
+    expect(backend.utf8Stream(0, tail)).toBe(refUtf8State(tail));
   });
 
   it('streaming: split at every position, state by state, valid and invalid inputs', () => {
@@ -198,7 +198,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
       for (const seq of INVALID.slice(0, 20)) inputs.push([`${name}+bad`, Buffer.concat([filler.subarray(0, 37), Buffer.from(seq), filler.subarray(0, 40)])]);
     }
     for (const cp of [0xe9, 0x20ac, 0x1f600]) {
-      for (let cut = 1; cut < encode(cp).length; cut++) inputs.push(['cut', Uint8Array.from([0x41, ...encode(cp).slice(0, cut)])]);
+      for (let cut = 1; cut < encodeCodePoint(cp).length; cut++) inputs.push(['cut', Uint8Array.from([0x41, ...encodeCodePoint(cp).slice(0, cut)])]);
     }
     for (const [note, b] of inputs) checkStreamSplits(path, b, note);
   });
@@ -208,13 +208,13 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
     expect(backend.utf8Stream(0, Uint8Array.of(0xed, 0xa0))).toBe(1);
     expect(backend.utf8Stream(0, Uint8Array.of(0xf4, 0x90))).toBe(1);
     expect(backend.utf8Stream(0, Uint8Array.of(0xe0))).toBe(5);
-    const r = rng(3);
+    const r = xorshift32(3);
     for (let state = 0; state <= 8; state++) {
       for (let n = 0; n < 400; n++) {
         const len = r() % 80;
         const b = new Uint8Array(len);
         for (let i = 0; i < len; i++) b[i] = r() % 3 === 0 ? 0x80 | (r() & 0x3f) : r() % 2 ? r() & 0x7f : r() & 0xff;
-        const want = refState(state, b);
+        const want = refUtf8State(b, state);
         const got = backend.utf8Stream(state, b);
         if (got !== want) throw new Error(`${path}: utf8Stream(${state}, ${Buffer.from(b).toString('hex')}) = ${got}, want ${want}`);
       }
@@ -223,7 +223,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
 
   it('streaming random valid text in random chunk sizes ends in accept', () => {
     const text = Buffer.from('Ünïcödé テキスト 🎉 ok; '.repeat(400));
-    const r = rng(11);
+    const r = xorshift32(11);
     for (let n = 0; n < 50; n++) {
       let s = 0;
       for (let i = 0; i < text.length; ) {
@@ -231,7 +231,7 @@ describe.each(paths)('UTF-8 on the %s path', (path) => {
         const chunk = text.subarray(i, i + step);
         s = backend.utf8Stream(s, chunk);
         i += step;
-        if (s !== refState(0, text, 0, Math.min(i, text.length))) throw new Error(`${path}: chunked state at ${i}`);
+        if (s !== refUtf8State(text.subarray(0, Math.min(i, text.length)))) throw new Error(`${path}: chunked state at ${i}`);
       }
       expect(s).toBe(0);
     }

@@ -5,8 +5,8 @@ import { isUtf8 } from 'node:buffer';
 import { createWasmArena, load } from '../ts/backend-wasm';
 import { WASM_BASE64 } from '../ts/generated/wasm-binary';
 import {
-  RANGES, encodeCodePoint, keyAtPhase, randomBytes, randomUtf8, refMask, refStream, refValid, rng,
-} from './wasm-reference';
+  RANGES, encodeCodePoint, keyAtPhase, prng, randomBytes, randomUtf8In, refIsUtf8, refMaskKey, refUtf8State,
+} from './reference';
 
 // Exhaustive loops: generous timeouts, the CI/dev machines are small and shared.
 vi.setConfig({ testTimeout: 120_000 });
@@ -70,12 +70,12 @@ describe('wasm backend: module and loading', () => {
 
 describe('wasm backend: copy path (inputs outside WASM memory)', () => {
   it('mask(): lengths 0-300 x 4 phases x source/output offsets, output offset and partial length', () => {
-    const r = rng(11);
+    const r = prng(11);
     const data = randomBytes(r, 310);
     for (let phase = 0; phase < 4; phase++) {
       const key = keyAtPhase(0x01020304 ^ Math.floor(r() * 2 ** 32), phase);
       for (let len = 0; len <= 300; len++) {
-        const want = refMask(data.subarray(0, len), key);
+        const want = refMaskKey(data.subarray(0, len), key);
         for (let at = 0; at < 8; at += 3) {
           // Source longer than length, to exercise the partial copy.
           const src = placed(data.subarray(0, len + (at & 1) * 5), at);
@@ -91,11 +91,11 @@ describe('wasm backend: copy path (inputs outside WASM memory)', () => {
   });
 
   it('unmask(): lengths 0-300 at offsets 0-7, including Buffers from the pool', () => {
-    const r = rng(12);
+    const r = prng(12);
     for (let len = 0; len <= 300; len++) {
       const data = randomBytes(r, len);
       const key = Math.floor(r() * 2 ** 32);
-      const want = refMask(data, key);
+      const want = refMaskKey(data, key);
       const v = placed(data, len & 7);
       backend.unmask(v, key);
       expect(same(v, want)).toBe(true);
@@ -106,29 +106,29 @@ describe('wasm backend: copy path (inputs outside WASM memory)', () => {
   });
 
   it('isValidUtf8() and utf8Stream() agree with the reference and isUtf8', () => {
-    const r = rng(13);
+    const r = prng(13);
     for (let t = 0; t < 2000; t++) {
-      const x = randomUtf8(r, Math.floor(r() * 300), t & 1 ? RANGES.all : RANGES.latin);
+      const x = randomUtf8In(r, Math.floor(r() * 300), t & 1 ? RANGES.all : RANGES.latin);
       if (t % 3 === 0 && x.length) x[Math.floor(r() * x.length)] ^= 1 << Math.floor(r() * 8);
       const v = placed(x, t & 7);
-      expect(backend.isValidUtf8(v)).toBe(refValid(x));
-      expect(isUtf8(x)).toBe(refValid(x));
+      expect(backend.isValidUtf8(v)).toBe(refIsUtf8(x));
+      expect(isUtf8(x)).toBe(refIsUtf8(x));
       const cut = Math.floor(r() * (x.length + 1));
       const s1 = backend.utf8Stream(0, v.subarray(0, cut));
-      expect(s1).toBe(refStream(0, x.subarray(0, cut)));
-      expect(backend.utf8Stream(s1, v.subarray(cut))).toBe(refStream(0, x));
+      expect(s1).toBe(refUtf8State(x.subarray(0, cut)));
+      expect(backend.utf8Stream(s1, v.subarray(cut))).toBe(refUtf8State(x));
     }
     expect(backend.utf8Stream(1, Buffer.from('abc'))).toBe(1);
   });
 });
 
 describe('wasm backend: inputs larger than the scratch region (chunking)', () => {
-  const r = rng(14);
+  const r = prng(14);
   it('mask/unmask keep the key phase across chunks', () => {
     for (const len of [SCRATCH - 1, SCRATCH, SCRATCH + 1, SCRATCH + 3, 3 * SCRATCH + 5]) {
       const data = randomBytes(r, len);
       const key = Math.floor(r() * 2 ** 32);
-      const want = refMask(data, key);
+      const want = refMaskKey(data, key);
       const out = new Uint8Array(len + 3);
       backend.mask(placed(data, 1), key, out, 3, len);
       expect(same(out.subarray(3), want)).toBe(true);
@@ -146,24 +146,24 @@ describe('wasm backend: inputs larger than the scratch region (chunking)', () =>
         const at = SCRATCH - shift;
         x.set(enc, at);
         expect(backend.isValidUtf8(x)).toBe(true);
-        expect(backend.utf8Stream(0, x.subarray(0, SCRATCH + 1))).toBe(refStream(0, x.subarray(0, SCRATCH + 1)));
+        expect(backend.utf8Stream(0, x.subarray(0, SCRATCH + 1))).toBe(refUtf8State(x.subarray(0, SCRATCH + 1)));
         // Break the character's last byte: invalid whichever chunk it falls in.
         const y = x.slice();
         y[at + enc.length - 1] = 0x41;
         if (enc.length > 1) {
           expect(backend.isValidUtf8(y)).toBe(false);
-          expect(refValid(y)).toBe(false);
+          expect(refIsUtf8(y)).toBe(false);
         }
         // Truncate the character at the end of a large input: an intermediate state, not accept.
         const z = x.subarray(0, at + enc.length - 1);
-        expect(backend.utf8Stream(0, z)).toBe(refStream(0, z));
+        expect(backend.utf8Stream(0, z)).toBe(refUtf8State(z));
         expect(backend.isValidUtf8(z)).toBe(enc.length === 1);
       }
     }
   });
 
   it('UTF-8: large random text, valid and with one error anywhere', () => {
-    const x = randomUtf8(r, 2 * SCRATCH + 1000, RANGES.cjkEmoji);
+    const x = randomUtf8In(r, 2 * SCRATCH + 1000, RANGES.cjkEmoji);
     expect(backend.isValidUtf8(x)).toBe(true);
     for (let t = 0; t < 6; t++) {
       const y = x.slice();
@@ -181,7 +181,7 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     const scratchPtr = arena.exports.scratch();
     const scratchView = (): Uint8Array => new Uint8Array(arena.memory.buffer, scratchPtr, 4096);
     scratchView().fill(0x5a);
-    const r = rng(15);
+    const r = prng(15);
     for (let len = 0; len <= 300; len += 7) {
       const data = randomBytes(r, len);
       const key = Math.floor(r() * 2 ** 32);
@@ -189,11 +189,11 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
       const v = arena.view().subarray(at, at + len);
       v.set(data);
       b.unmask(v, key);
-      expect(same(v, refMask(data, key))).toBe(true);
+      expect(same(v, refMaskKey(data, key))).toBe(true);
       const out = arena.view().subarray(20000, 20000 + len + 5);
       b.mask(v, key, out, 5, len);
       expect(same(out.subarray(5, 5 + len), data)).toBe(true);
-      const text = randomUtf8(r, len, RANGES.all);
+      const text = randomUtf8In(r, len, RANGES.all);
       const tv = arena.view().subarray(30001, 30001 + text.length);
       tv.set(text);
       expect(b.isValidUtf8(tv)).toBe(true);
@@ -204,9 +204,9 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
 
   it('mixes resident and non-resident source/output', () => {
     const arena = createWasmArena(4096);
-    const data = randomBytes(rng(16), 200);
+    const data = randomBytes(prng(16), 200);
     const key = 0xdeadbeef;
-    const want = refMask(data, key);
+    const want = refMaskKey(data, key);
     const inMem = arena.view().subarray(100, 300);
     inMem.set(data);
     const out = new Uint8Array(210);
@@ -220,9 +220,9 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
   it('mixes resident and non-resident source/output beyond the scratch size (chunked)', () => {
     const len = SCRATCH + SCRATCH / 2 + 3;
     const arena = createWasmArena(2 * len + 64);
-    const data = randomBytes(rng(18), len);
+    const data = randomBytes(prng(18), len);
     const key = 0x9e3779b9;
-    const want = refMask(data, key);
+    const want = refMaskKey(data, key);
     const inMem = arena.view().subarray(1, 1 + len);
     inMem.set(data);
     const out = new Uint8Array(len + 2);
@@ -237,24 +237,24 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     const arena = createWasmArena(1 << 16);
     const text = Buffer.from('héllo wörld, こんにちは 🌍 '.repeat(20));
     const key = 0x11223344;
-    const masked = refMask(text, key);
+    const masked = refMaskKey(text, key);
     arena.view().set(masked, 0);
     arena.exports.mask(arena.base, arena.base, masked.length, key);
     expect(same(arena.view().subarray(0, text.length), text)).toBe(true);
     expect(arena.exports.utf8Validate(arena.base, text.length)).toBe(1);
-    expect(arena.exports.utf8Stream(0, arena.base, text.length - 1)).toBe(refStream(0, text.subarray(0, text.length - 1)));
+    expect(arena.exports.utf8Stream(0, arena.base, text.length - 1)).toBe(refUtf8State(text.subarray(0, text.length - 1)));
   });
 
   it('survives memory growth: old views detach, new views see the same bytes, caches refresh', () => {
     const arena = createWasmArena(1000);
     expect(arena.size).toBeGreaterThanOrEqual(1000);
     const b = arena.backend;
-    const data = randomBytes(rng(17), 500);
+    const data = randomBytes(prng(17), 500);
     const key = 0x0badf00d;
     // Fill the backend's cached scratch views (copy path) and a resident view before growing.
     const outside = Buffer.from(data);
     b.unmask(outside, key);
-    expect(same(outside, refMask(data, key))).toBe(true);
+    expect(same(outside, refMaskKey(data, key))).toBe(true);
     const before = arena.view();
     before.set(data, 10);
     const oldBuffer = arena.memory.buffer;
@@ -268,15 +268,15 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     // In place on the new memory, including the newly grown part.
     const v = after.subarray(10, 510);
     b.unmask(v, key);
-    expect(same(v, refMask(data, key))).toBe(true);
+    expect(same(v, refMaskKey(data, key))).toBe(true);
     const far = after.subarray((8 << 20) - 600, (8 << 20) - 100);
     far.set(data);
     b.unmask(far, key);
-    expect(same(far, refMask(data, key))).toBe(true);
+    expect(same(far, refMaskKey(data, key))).toBe(true);
     // The copy path after growth (its cached scratch views were detached and must be rebuilt).
     const outside2 = Buffer.from(data);
     b.unmask(outside2, key);
-    expect(same(outside2, refMask(data, key))).toBe(true);
+    expect(same(outside2, refMaskKey(data, key))).toBe(true);
     expect(b.isValidUtf8(Buffer.from('grown ✓'))).toBe(true);
     // Growth through memory.grow directly (not arena.grow) is survived too.
     arena.memory.grow(1);
@@ -285,7 +285,7 @@ describe('wasm backend: in place over WASM memory (arena)', () => {
     expect(same(again, data)).toBe(true);
     const outside3 = Buffer.from(data);
     b.unmask(outside3, key);
-    expect(same(outside3, refMask(data, key))).toBe(true);
+    expect(same(outside3, refMaskKey(data, key))).toBe(true);
   });
 
   it('rejects a bad arena size, and growth beyond what WebAssembly allows', () => {

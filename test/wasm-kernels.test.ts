@@ -5,8 +5,8 @@ import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { createWasmArena } from '../ts/backend-wasm';
 import {
-  BAD_SEQUENCES, RANGES, keyAtPhase, randomBytes, randomUtf8, refMask, refStream, refValid, rng,
-} from './wasm-reference';
+  INVALID_BETWEEN_ASCII, RANGES, keyAtPhase, prng, randomBytes, randomUtf8In, refIsUtf8, refMaskKey, refUtf8State,
+} from './reference';
 
 // Exhaustive loops: generous timeouts, the CI/dev machines are small and shared.
 vi.setConfig({ testTimeout: 120_000 });
@@ -38,14 +38,14 @@ describe('wasm mask kernel', () => {
   });
 
   it('matches a byte-at-a-time XOR: lengths 0-300 x 4 key phases x src/dst offsets 0-7', () => {
-    const r = rng(1);
+    const r = prng(1);
     const src = randomBytes(r, 300);
     const key0 = 0xa1b2c3d4;
     let checked = 0;
     for (let phase = 0; phase < 4; phase++) {
       const key = keyAtPhase(key0, phase);
       for (let len = 0; len <= 300; len++) {
-        const want = refMask(src.subarray(0, len), key);
+        const want = refMaskKey(src.subarray(0, len), key);
         for (let so = 0; so < 8; so++) {
           for (let dof = 0; dof < 8; dof++) {
             const m = mem();
@@ -68,25 +68,25 @@ describe('wasm mask kernel', () => {
   });
 
   it('works in place (src == dst) at every alignment', () => {
-    const r = rng(2);
+    const r = prng(2);
     for (let len = 0; len <= 300; len++) {
       const data = randomBytes(r, len);
       const key = Math.floor(r() * 2 ** 32);
       const at = len & 7;
       const p = put(data, at);
       ex.mask(p, p, len, key);
-      expect(Buffer.from(mem().subarray(at, at + len)).equals(Buffer.from(refMask(data, key)))).toBe(true);
+      expect(Buffer.from(mem().subarray(at, at + len)).equals(Buffer.from(refMaskKey(data, key)))).toBe(true);
     }
   });
 
   it('masks large random inputs', () => {
-    const r = rng(3);
+    const r = prng(3);
     for (const len of [4096, 65536 + 13, 300001]) {
       const data = randomBytes(r, len);
       const key = Math.floor(r() * 2 ** 32);
       const p = put(data, 3);
       ex.mask(p, p, len, key);
-      expect(Buffer.from(mem().subarray(3, 3 + len)).equals(Buffer.from(refMask(data, key)))).toBe(true);
+      expect(Buffer.from(mem().subarray(3, 3 + len)).equals(Buffer.from(refMaskKey(data, key)))).toBe(true);
     }
   });
 });
@@ -97,20 +97,20 @@ describe('wasm UTF-8 kernels, one-shot', () => {
       [0xee, 0x80, 0x80], [0xef, 0xbf, 0xbf], [0xf0, 0x90, 0x80, 0x80], [0xf4, 0x8f, 0xbf, 0xbf],
       [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80]];
     for (const s of yes) expect(validate(Uint8Array.from(s)), s.join(',')).toBe(true);
-    for (const s of BAD_SEQUENCES) expect(validate(Uint8Array.from(s)), s.join(',')).toBe(false);
+    for (const s of INVALID_BETWEEN_ASCII) expect(validate(Uint8Array.from(s)), s.join(',')).toBe(false);
   });
 
   it('the reference agrees with buffer.isUtf8 on the adversarial set', () => {
-    for (const s of BAD_SEQUENCES) expect(isUtf8(Uint8Array.from(s))).toBe(false);
-    for (const s of BAD_SEQUENCES) expect(refValid(Uint8Array.from(s))).toBe(false);
+    for (const s of INVALID_BETWEEN_ASCII) expect(isUtf8(Uint8Array.from(s))).toBe(false);
+    for (const s of INVALID_BETWEEN_ASCII) expect(refIsUtf8(Uint8Array.from(s))).toBe(false);
   });
 
   it('random valid text of all lengths 0-300 and several alphabets, at offsets 0-7', () => {
-    const r = rng(4);
+    const r = prng(4);
     for (const [name, ranges] of Object.entries(RANGES)) {
       for (let len = 0; len <= 300; len++) {
-        const text = randomUtf8(r, len, ranges);
-        expect(refValid(text)).toBe(true);
+        const text = randomUtf8In(r, len, ranges);
+        expect(refIsUtf8(text)).toBe(true);
         for (let at = 0; at < 8; at++) {
           if (!validate(text, at)) throw new Error(`${name} len=${len} at=${at} rejected`);
         }
@@ -119,15 +119,15 @@ describe('wasm UTF-8 kernels, one-shot', () => {
   });
 
   it('every bad sequence at every position 0-140 within ASCII and multibyte filler', () => {
-    const r = rng(5);
+    const r = prng(5);
     const fillers = [
       new Uint8Array(400).fill(0x61),
-      randomUtf8(r, 400, RANGES.cjkEmoji),
-      randomUtf8(r, 400, RANGES.latin),
+      randomUtf8In(r, 400, RANGES.cjkEmoji),
+      randomUtf8In(r, 400, RANGES.latin),
     ];
     let n = 0;
     for (const filler of fillers) {
-      for (const bad of BAD_SEQUENCES) {
+      for (const bad of INVALID_BETWEEN_ASCII) {
         for (let pos = 0; pos <= 140; pos++) {
           // Cut the filler at a character boundary at or before pos, then bad, then filler again.
           let cut = pos;
@@ -141,7 +141,7 @@ describe('wasm UTF-8 kernels, one-shot', () => {
             while (end > cut + bad.length && (input[end - 1] & 0xc0) === 0x80) end--;
             if (end > cut + bad.length && input[end - 1] >= 0xc0) end--;
             const x = input.subarray(0, end);
-            const want = refValid(x);
+            const want = refIsUtf8(x);
             expect(want).toBe(isUtf8(x));
             const got = validate(x, pos & 7);
             if (got !== want) throw new Error(`bad=${bad} pos=${pos} tail=${tailLen} want=${want}`);
@@ -155,29 +155,29 @@ describe('wasm UTF-8 kernels, one-shot', () => {
 
   it('an error at every position of 16/32/64-byte blocks and across block boundaries, after long ASCII runs', () => {
     for (const run of [0, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 1000, 4095]) {
-      for (const bad of BAD_SEQUENCES) {
+      for (const bad of INVALID_BETWEEN_ASCII) {
         for (let extra = 0; extra < 70; extra++) {
           const x = new Uint8Array(run + extra + bad.length + 3).fill(0x20);
           x.set(bad, run + extra);
-          expect(validate(x, extra & 7)).toBe(refValid(x));
-          expect(refValid(x)).toBe(false);
+          expect(validate(x, extra & 7)).toBe(refIsUtf8(x));
+          expect(refIsUtf8(x)).toBe(false);
         }
       }
     }
   });
 
   it('random bytes and mutated valid text agree with the reference and isUtf8', () => {
-    const r = rng(6);
+    const r = prng(6);
     for (let t = 0; t < 4000; t++) {
       const len = Math.floor(r() * 200);
       let x: Uint8Array;
       if (t % 3 === 0) x = randomBytes(r, len);
       else {
-        x = randomUtf8(r, len, t % 3 === 1 ? RANGES.all : RANGES.edges);
+        x = randomUtf8In(r, len, t % 3 === 1 ? RANGES.all : RANGES.edges);
         const flips = 1 + Math.floor(r() * 2);
         for (let k = 0; k < flips && x.length > 0; k++) x[Math.floor(r() * x.length)] = Math.floor(r() * 256);
       }
-      const want = refValid(x);
+      const want = refIsUtf8(x);
       expect(isUtf8(x)).toBe(want);
       expect(validate(x, t & 7)).toBe(want);
     }
@@ -185,21 +185,21 @@ describe('wasm UTF-8 kernels, one-shot', () => {
 });
 
 describe('wasm UTF-8 kernels, streaming', () => {
-  const r = rng(7);
+  const r = prng(7);
   const samples: Uint8Array[] = [
-    randomUtf8(r, 200, RANGES.all),
-    randomUtf8(r, 150, RANGES.cjkEmoji),
-    randomUtf8(r, 100, RANGES.edges),
+    randomUtf8In(r, 200, RANGES.all),
+    randomUtf8In(r, 150, RANGES.cjkEmoji),
+    randomUtf8In(r, 100, RANGES.edges),
     Uint8Array.from([...new Array(40).fill(0x41), 0xe0, 0x80, ...new Array(40).fill(0x41)]),
     Uint8Array.from([...new Array(30).fill(0x41), 0xf4, 0x8f, 0xbf, 0xbf, 0xed, 0xa0, 0x80, 0x41]),
-    ...BAD_SEQUENCES.map((b) => Uint8Array.from([...new Array(33).fill(0x62), ...b, 0x62, 0x62])),
+    ...INVALID_BETWEEN_ASCII.map((b) => Uint8Array.from([...new Array(33).fill(0x62), ...b, 0x62, 0x62])),
   ];
 
-  it('every prefix returns the reference DFA state (fail-fast included)', () => {
+  it('every prefix returns the reference state (fail-fast included)', () => {
     for (const s of samples) {
       for (let i = 0; i <= s.length; i++) {
         const prefix = s.subarray(0, i);
-        expect(stream(0, prefix, i & 7)).toBe(refStream(0, prefix));
+        expect(stream(0, prefix, i & 7)).toBe(refUtf8State(prefix));
       }
     }
     // A chunk ending in E0 80 can never become valid: reject, not an intermediate state.
@@ -211,12 +211,12 @@ describe('wasm UTF-8 kernels, streaming', () => {
 
   it('split at every position: two chunks give the one-shot answer and the reference states', () => {
     for (const s of samples) {
-      const whole = refStream(0, s);
+      const whole = refUtf8State(s);
       for (let i = 0; i <= s.length; i++) {
         const a = s.subarray(0, i);
         const b = s.subarray(i);
         const mid = stream(0, a, 1);
-        expect(mid).toBe(refStream(0, a));
+        expect(mid).toBe(refUtf8State(a));
         const end = stream(mid, b, 5);
         expect(end).toBe(whole);
         expect(end === 0).toBe(validate(s));
@@ -229,22 +229,22 @@ describe('wasm UTF-8 kernels, streaming', () => {
       for (const s of samples) {
         for (const len of [0, 1, 2, 3, 4, 17, 40, s.length]) {
           const x = s.subarray(0, len);
-          expect(stream(st, x, len & 7)).toBe(refStream(st, x));
+          expect(stream(st, x, len & 7)).toBe(refUtf8State(x, st));
         }
       }
       for (let b = 0; b < 256; b++) {
         const x = Uint8Array.from([b, 0x80, 0x41]);
-        expect(stream(st, x)).toBe(refStream(st, x));
-        expect(stream(st, x.subarray(0, 1))).toBe(refStream(st, x.subarray(0, 1)));
+        expect(stream(st, x)).toBe(refUtf8State(x, st));
+        expect(stream(st, x.subarray(0, 1))).toBe(refUtf8State(x.subarray(0, 1), st));
       }
     }
   });
 
   it('random multi-splits agree with the reference state after every chunk', () => {
-    const rr = rng(8);
+    const rr = prng(8);
     for (let t = 0; t < 1500; t++) {
       const len = Math.floor(rr() * 400);
-      const x = randomUtf8(rr, len, t & 1 ? RANGES.all : RANGES.cjkEmoji);
+      const x = randomUtf8In(rr, len, t & 1 ? RANGES.all : RANGES.cjkEmoji);
       if (t % 4 === 0 && x.length) x[Math.floor(rr() * x.length)] = Math.floor(rr() * 256);
       let st = 0;
       let ref = 0;
@@ -253,11 +253,11 @@ describe('wasm UTF-8 kernels, streaming', () => {
         const n = Math.min(x.length - i, Math.floor(rr() * 70));
         const c = x.subarray(i, i + n);
         st = stream(st, c, (i * 7) & 7);
-        ref = refStream(ref, c);
+        ref = refUtf8State(c, ref);
         expect(st).toBe(ref);
         i += n;
       }
-      expect(st === 0).toBe(refValid(x));
+      expect(st === 0).toBe(refIsUtf8(x));
     }
   });
 });
@@ -283,14 +283,14 @@ describe('wasm UTF-8 kernels, property-based (fast-check)', () => {
   it('one-shot equals the grammar reference and isUtf8', () => {
     fc.assert(
       fc.property(input, fc.nat(7), (x, at) => {
-        const want = refValid(x);
+        const want = refIsUtf8(x);
         return want === isUtf8(x) && validate(x, at) === want;
       }),
       { numRuns: 20000, seed: 42 },
     );
   });
 
-  it('streaming over random splits equals the reference DFA after every chunk', () => {
+  it('streaming over random splits equals the reference state after every chunk', () => {
     fc.assert(
       fc.property(input, fc.array(fc.nat(120), { maxLength: 8 }), (x, cuts) => {
         const points = [...new Set(cuts.map((c) => c % (x.length + 1)))].sort((p, q) => p - q);
@@ -300,11 +300,11 @@ describe('wasm UTF-8 kernels, property-based (fast-check)', () => {
         for (const p of [...points, x.length]) {
           const c = x.subarray(prev, p);
           st = stream(st, c, p & 7);
-          ref = refStream(ref, c);
+          ref = refUtf8State(c, ref);
           if (st !== ref) return false;
           prev = p;
         }
-        return (st === 0) === refValid(x);
+        return (st === 0) === refIsUtf8(x);
       }),
       { numRuns: 5000, seed: 7 },
     );

@@ -40,6 +40,43 @@ async function until(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** Sec-WebSocket-Accept for a key (RFC 6455 §4.2.2), computed here rather than by the code under test. */
+function acceptFor(key: string): string {
+  return createHash('sha1').update(key + GUID).digest('base64');
+}
+
+/**
+ * A loopback server doing the HTTP upgrade by hand: it reads each request head, answers 101 (plus
+ * `extraHeaders`, CRLF-terminated lines), then hands the socket to `onOpen`. Closed after the test.
+ */
+async function handUpgradeServer(
+  onOpen: (sock: net.Socket, head: string) => void,
+  extraHeaders = '',
+): Promise<{ port: number; sockets: net.Socket[] }> {
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((sock) => {
+    sockets.push(sock);
+    let head = '';
+    const onData = (d: Buffer) => {
+      head += d.toString('latin1');
+      if (!head.includes('\r\n\r\n')) return;
+      sock.off('data', onData);
+      const key = /sec-websocket-key:\s*(\S+)/i.exec(head)![1];
+      sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${acceptFor(key)}\r\n${extraHeaders}\r\n`);
+      onOpen(sock, head);
+    };
+    sock.on('data', onData);
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  cleanups.push(() => new Promise((r) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => r());
+  }));
+  return { port: (server.address() as net.AddressInfo).port, sockets };
+}
+
 describe('interop with ws over loopback', () => {
   it('wsframe client frames -> ws server, and ws server frames -> wsframe reader', async () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
@@ -68,7 +105,7 @@ describe('interop with ws over loopback', () => {
       head = Buffer.concat([head, d]);
       const end = head.indexOf('\r\n\r\n');
       if (end < 0) return;
-      expect(head.toString('latin1', 0, end)).toContain(createHash('sha1').update(key + GUID).digest('base64'));
+      expect(head.toString('latin1', 0, end)).toContain(acceptFor(key));
       upgraded = true;
       if (head.length > end + 4) r.push(head.subarray(end + 4));
     });
@@ -98,32 +135,13 @@ describe('interop with ws over loopback', () => {
 
   it('wsframe server frames (writer, prepare, Broadcaster) -> ws client, and ws client frames -> wsframe reader', async () => {
     const serverSaw: Event[] = [];
-    const sockets: net.Socket[] = [];
     const b = new Broadcaster();
     const w = new FrameWriter({ role: 'server' });
-    const server = net.createServer((sock) => {
-      sockets.push(sock);
+    const { port, sockets } = await handUpgradeServer((sock) => {
       const r = reader('server', serverSaw);
-      let head = '';
-      const onData = (d: Buffer) => {
-        head += d.toString('latin1');
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        sock.off('data', onData);
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)![1];
-        sock.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${createHash('sha1').update(key + GUID).digest('base64')}\r\n\r\n`);
-        sock.on('data', (chunk: Buffer) => r.push(chunk));
-        b.subscribe('news', sock);
-      };
-      sock.on('data', onData);
+      sock.on('data', (chunk: Buffer) => r.push(chunk));
+      b.subscribe('news', sock);
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    cleanups.push(() => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }));
-    const port = (server.address() as net.AddressInfo).port;
     const client = new WebSocket(`ws://127.0.0.1:${port}`, { perMessageDeflate: false });
     cleanups.push(() => void client.terminate());
     const clientSaw: Event[] = [];
@@ -169,32 +187,12 @@ describe('interop with ws over loopback', () => {
 describe('prepared compressed frames and permessage-deflate', () => {
   it('one deflated frame is shared by every ws client when the server has no context takeover', async () => {
     const zlib = await import('node:zlib');
-    const sockets: net.Socket[] = [];
     const b = new Broadcaster();
-    const server = net.createServer((sock) => {
-      sockets.push(sock);
-      let head = '';
-      const onData = (d: Buffer) => {
-        head += d.toString('latin1');
-        if (!head.includes('\r\n\r\n')) return;
-        sock.off('data', onData);
-        expect(head).toMatch(/sec-websocket-extensions:\s*permessage-deflate/i);
-        const key = /sec-websocket-key:\s*(\S+)/i.exec(head)![1];
-        // Accept the client's offer, and tell it every server message starts a fresh context.
-        sock.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-          `Sec-WebSocket-Accept: ${createHash('sha1').update(key + GUID).digest('base64')}\r\n` +
-          'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n\r\n');
-        b.subscribe('z', sock);
-      };
-      sock.on('data', onData);
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    cleanups.push(() => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }));
-    const port = (server.address() as net.AddressInfo).port;
+    // Accept the client's offer, and tell it every server message starts a fresh context.
+    const { port } = await handUpgradeServer((sock, head) => {
+      expect(head).toMatch(/sec-websocket-extensions:\s*permessage-deflate/i);
+      b.subscribe('z', sock);
+    }, 'Sec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n');
     const received: string[][] = [[], [], []];
     const clients = received.map((got) => {
       const c = new WebSocket(`ws://127.0.0.1:${port}`); // ws clients offer permessage-deflate by default

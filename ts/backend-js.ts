@@ -44,6 +44,25 @@ export function xorRange(src: Uint8Array, si: number, key: number, out: Uint8Arr
   if (i + 2 < n) out[o + i + 2] = src[si + i + 2] ^ k2;
 }
 
+/**
+ * `dst[d + i] = src[s + i] ^ word` for `words` 32-bit words: the word loop of maskJs, also run by
+ * the writer over slab memory. On a little-endian machine a key number is already the word that
+ * masks four bytes in wire order (elsewhere see nativeWord). Reads and writes whole words, so a
+ * caller masking a payload whose length is not a multiple of 4 touches up to 3 bytes past it and
+ * must keep that room free.
+ */
+export function xorWords(src: Int32Array, s: number, dst: Int32Array, d: number, words: number, word: number): void {
+  const end4 = words & ~3;
+  let i = 0;
+  for (; i < end4; i += 4) {
+    dst[d + i] = src[s + i] ^ word;
+    dst[d + i + 1] = src[s + i + 1] ^ word;
+    dst[d + i + 2] = src[s + i + 2] ^ word;
+    dst[d + i + 3] = src[s + i + 3] ^ word;
+  }
+  for (; i < words; i++) dst[d + i] = src[s + i] ^ word;
+}
+
 export function maskBytes(source: Uint8Array, key: number, output: Uint8Array, offset: number, length: number): void {
   xorRange(source, 0, key, output, offset, length);
 }
@@ -65,15 +84,7 @@ export function maskJs(source: Uint8Array, key: number, output: Uint8Array, offs
   const w = nativeWord(rotateKey(key, head));
   const src = new Int32Array(source.buffer, source.byteOffset + head, words);
   const dst = new Int32Array(output.buffer, outStart + head, words);
-  const end4 = words & ~3;
-  let j = 0;
-  for (; j < end4; j += 4) {
-    dst[j] = src[j] ^ w;
-    dst[j + 1] = src[j + 1] ^ w;
-    dst[j + 2] = src[j + 2] ^ w;
-    dst[j + 3] = src[j + 3] ^ w;
-  }
-  for (; j < words; j++) dst[j] = src[j] ^ w;
+  xorWords(src, 0, dst, 0, words, w);
   const done = head + (words << 2);
   xorRange(source, done, rotateKey(key, done), output, offset + done, length - done);
 }

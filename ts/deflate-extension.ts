@@ -8,7 +8,6 @@
 import { wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
 import type { Extension, ExtensionContext, ExtensionFactory, ExtensionOffer } from './extension.js';
-import type { ExtensionElement, ExtensionParam } from './extension-header.js';
 import type { Role } from './frame-types.js';
 import { isValidUtf8 } from './kernels.js';
 import {
@@ -16,20 +15,7 @@ import {
 } from './deflate-negotiation.js';
 import type { DeflateParams, PerMessageDeflateOptions } from './deflate-negotiation.js';
 import { PerMessageDeflate } from './permessage-deflate.js';
-import { parseExtensions } from './extension-header.js';
-
-/** The handshake's parsed form (name → values) as header elements; repeated names stay repeated. */
-function toElement(offer: ExtensionOffer): ExtensionElement {
-  const params: ExtensionParam[] = [];
-  for (const key of Object.keys(offer.params)) for (const v of offer.params[key]) params.push([key, v]);
-  return { name: offer.name, params };
-}
-
-function toOffer(element: ExtensionElement): ExtensionOffer {
-  const params: Record<string, Array<string | true>> = Object.create(null);
-  for (const [k, v] of element.params) (params[k] ??= []).push(v);
-  return { name: element.name, params };
-}
+import { parseExtensions, toElement, toOffer } from './extension-header.js';
 
 type Done = (err: WsFrameError | null, data?: string | Uint8Array) => void;
 type EncodeDone = (err: Error | null, payload?: Uint8Array, compressed?: boolean) => void;

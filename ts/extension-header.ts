@@ -13,6 +13,7 @@
  */
 import { wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
+import { isTchar, isToken } from './handshake-headers.js';
 
 /** A parameter: its name and value, `true` when it was given without one (`; server_no_context_takeover`). */
 export type ExtensionParam = readonly [name: string, value: string | true];
@@ -23,21 +24,28 @@ export interface ExtensionElement {
   readonly params: readonly ExtensionParam[];
 }
 
-/** RFC 7230 tchar, as a 128-entry table (1: may appear in a token). */
-const TCHAR = new Uint8Array(128);
-for (let c = 0; c < 128; c++) {
-  const ch = String.fromCharCode(c);
-  TCHAR[c] = /[A-Za-z0-9!#$%&'*+\-.^_`|~]/.test(ch) ? 1 : 0;
+/**
+ * An element as the extension plug (./extension.ts) sees it: parameters grouped by name. Repeated
+ * names keep every value, in header order, so nothing the parser saw is lost.
+ */
+export interface ExtensionOffer {
+  name: string;
+  /** Parameter name → value (`true` for a parameter without a value). Repeated names keep every value. */
+  params: Record<string, Array<string | true>>;
 }
 
-function isTchar(c: number): boolean {
-  return c < 128 && TCHAR[c] === 1;
+/** Groups an element's parameters by name (the plug's shape). */
+export function toOffer(element: ExtensionElement): ExtensionOffer {
+  const params: Record<string, Array<string | true>> = Object.create(null);
+  for (const [k, v] of element.params) (params[k] ??= []).push(v);
+  return { name: element.name, params };
 }
 
-function isToken(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) if (!isTchar(s.charCodeAt(i))) return false;
-  return true;
+/** The inverse of toOffer: parameters as a list again, repeated names kept. */
+export function toElement(offer: ExtensionOffer): ExtensionElement {
+  const params: ExtensionParam[] = [];
+  for (const key of Object.keys(offer.params)) for (const v of offer.params[key]) params.push([key, v]);
+  return { name: offer.name, params };
 }
 
 function invalid(header: string, at: number, why: string): WsFrameError {
@@ -121,9 +129,29 @@ export function parseExtensions(header: string | readonly string[] | undefined):
   return out;
 }
 
+/**
+ * A received `Sec-WebSocket-Extensions` header as the handshake hands it to extensions: offers in
+ * header order, or undefined when malformed. The header is `1#extension`, so a value without any
+ * element ("" or ",") is malformed here, though parseExtensions reads it as an empty list.
+ */
+export function parseExtensionOffers(header: string | readonly string[]): ExtensionOffer[] | undefined {
+  let elements: ExtensionElement[];
+  try {
+    elements = parseExtensions(header);
+  } catch {
+    return undefined;
+  }
+  return elements.length === 0 ? undefined : elements.map(toOffer);
+}
+
 /** Formats elements as a header value: `name; a; b=10, other`. Values must be tokens. */
 export function formatExtensions(elements: readonly ExtensionElement[]): string {
   return elements
     .map((e) => [e.name, ...e.params.map(([k, v]) => (v === true ? k : `${k}=${v}`))].join('; '))
     .join(', ');
+}
+
+/** Formats one offer as a header element (the inverse of parseExtensionOffers for one offer). */
+export function formatOffer(offer: ExtensionOffer): string {
+  return formatExtensions([toElement(offer)]);
 }

@@ -9,7 +9,7 @@
  * `compressed: true` result is written with the writer's `compressed` send option (RSV1 set).
  */
 import type { WsFrameError } from './errors.js';
-import type { ExtensionOffer } from './handshake-headers.js';
+import type { ExtensionOffer } from './extension-header.js';
 import type { Role } from './frame-types.js';
 
 export type { ExtensionOffer };

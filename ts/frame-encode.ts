@@ -1,6 +1,6 @@
 /**
  * The byte-level steps every frame writer shares (RFC 6455 §5.2): header fields, masking-key
- * bytes, masking 32-bit words of slab memory, and unmasked frames encoded contiguously into a slab
+ * bytes, and unmasked frames encoded contiguously into a slab
  * (the form the broadcaster batches). Callers check arguments; these functions trust them.
  */
 import { Slab } from './frame-slab.js';
@@ -48,24 +48,6 @@ export function putKey(u8: Uint8Array, p: number, key: number): void {
   u8[p + 1] = (key >>> 8) & 0xff;
   u8[p + 2] = (key >>> 16) & 0xff;
   u8[p + 3] = key >>> 24;
-}
-
-/**
- * `dst[d + i] = src[s + i] ^ word` for `words` 32-bit words. On a little-endian machine a key
- * number is already the word that masks four bytes in wire order. Reads and writes whole words,
- * so it may touch up to 3 bytes past a payload whose length is not a multiple of 4: callers keep
- * that room free (it belongs to no frame yet).
- */
-export function xorWords(src: Int32Array, s: number, dst: Int32Array, d: number, words: number, word: number): void {
-  const end4 = words & ~3;
-  let i = 0;
-  for (; i < end4; i += 4) {
-    dst[d + i] = src[s + i] ^ word;
-    dst[d + i + 1] = src[s + i + 1] ^ word;
-    dst[d + i + 2] = src[s + i + 2] ^ word;
-    dst[d + i + 3] = src[s + i + 3] ^ word;
-  }
-  for (; i < words; i++) dst[d + i] = src[s + i] ^ word;
 }
 
 /** The most UTF-16 units a string may have to be encoded into a slab (3 bytes each at most). */

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
-import { createAcceptKey, formatExtension, headerHasToken, isToken, parseExtensions } from './handshake-headers.js';
-import type { ExtensionOffer } from './handshake-headers.js';
+import { createAcceptKey, headerHasToken, isToken } from './handshake-headers.js';
+import { formatOffer, parseExtensionOffers } from './extension-header.js';
 import type { Extension } from './extension.js';
 
 /** A validated WebSocket URI (RFC 6455 §3). */
@@ -92,7 +92,7 @@ export function requestHeaders(
   headers['Sec-WebSocket-Version'] = '13';
   if (protocols.length > 0) headers['Sec-WebSocket-Protocol'] = protocols.join(', ');
   const offers: string[] = [];
-  for (const ext of extensions) for (const o of ext.offer?.() ?? []) offers.push(formatExtension(o));
+  for (const ext of extensions) for (const o of ext.offer?.() ?? []) offers.push(formatOffer(o));
   if (offers.length > 0) headers['Sec-WebSocket-Extensions'] = offers.join(', ');
   return headers;
 }
@@ -139,14 +139,14 @@ export function checkResponse(
   const extensionsHeader = headers['sec-websocket-extensions'];
   const accepted: Extension[] = [];
   if (extensionsHeader !== undefined) {
-    const answers = parseExtensions(extensionsHeader);
+    const answers = parseExtensionOffers(extensionsHeader);
     if (answers === undefined) return wsError('WS_ERR_HANDSHAKE_EXTENSION', 'Invalid Sec-WebSocket-Extensions header in the server response');
     for (const answer of answers) {
       const ext = offered.find((e) => e.name === answer.name);
       if (ext === undefined) return wsError('WS_ERR_HANDSHAKE_EXTENSION', `Server accepted an extension that was not offered: ${answer.name}`);
       if (accepted.includes(ext)) return wsError('WS_ERR_HANDSHAKE_EXTENSION', `Server accepted the extension ${answer.name} twice`);
       try {
-        ext.accepted?.(answer as ExtensionOffer);
+        ext.accepted?.(answer);
       } catch (err) {
         return wsError('WS_ERR_HANDSHAKE_EXTENSION', `Server's ${answer.name} parameters are not acceptable: ${(err as Error).message}`);
       }

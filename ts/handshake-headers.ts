@@ -1,7 +1,8 @@
 /**
  * Header grammar shared by both ends of the opening handshake (RFC 6455 §4, §9.1, §11.3; token and
  * list rules of RFC 7230 §3.2.6 / §7): the accept key, comma-separated token lists, subprotocol
- * lists and extension offers. Everything here is pure: strings in, values or `undefined` out.
+ * lists. `Sec-WebSocket-Extensions` has its own module, ./extension-header.ts. Everything here is
+ * pure: strings in, values or `undefined` out.
  */
 import { createHash } from 'node:crypto';
 
@@ -17,12 +18,14 @@ export function createAcceptKey(key: string): string {
 const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
+/** Whether the UTF-16 code unit `c` is an RFC 7230 tchar. */
+export function isTchar(c: number): boolean {
+  return c < 128 && TCHAR[c] === 1;
+}
+
 export function isToken(s: string): boolean {
   if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 128 || TCHAR[c] === 0) return false;
-  }
+  for (let i = 0; i < s.length; i++) if (!isTchar(s.charCodeAt(i))) return false;
   return true;
 }
 
@@ -54,74 +57,4 @@ export function parseProtocolList(value: string): string[] | undefined {
     out.push(p);
   }
   return out;
-}
-
-/** One element of `Sec-WebSocket-Extensions`: the extension's name and its parameters. */
-export interface ExtensionOffer {
-  name: string;
-  /** Parameter name → value (`true` for a parameter without a value). Repeated names keep every value. */
-  params: Record<string, Array<string | true>>;
-}
-
-/**
- * Parses `Sec-WebSocket-Extensions` (RFC 6455 §9.1): `name *(";" param)` elements separated by
- * commas, parameter values as tokens or quoted strings (whose content must itself be a token).
- * Returns undefined when the header is malformed.
- */
-export function parseExtensions(value: string): ExtensionOffer[] | undefined {
-  const out: ExtensionOffer[] = [];
-  let i = 0;
-  const n = value.length;
-  const ws = (): void => {
-    while (i < n && (value[i] === ' ' || value[i] === '\t')) i++;
-  };
-  const token = (): string => {
-    const start = i;
-    while (i < n && value.charCodeAt(i) < 128 && TCHAR[value.charCodeAt(i)] === 1) i++;
-    return value.slice(start, i);
-  };
-  for (;;) {
-    ws();
-    const name = token();
-    if (name.length === 0) return undefined;
-    const offer: ExtensionOffer = { name, params: Object.create(null) };
-    ws();
-    while (value[i] === ';') {
-      i++;
-      ws();
-      const key = token();
-      if (key.length === 0) return undefined;
-      ws();
-      let val: string | true = true;
-      if (value[i] === '=') {
-        i++;
-        ws();
-        if (value[i] === '"') {
-          const end = value.indexOf('"', i + 1);
-          if (end < 0) return undefined;
-          val = value.slice(i + 1, end);
-          i = end + 1;
-          if (!isToken(val)) return undefined;
-        } else {
-          val = token();
-          if (val.length === 0) return undefined;
-        }
-        ws();
-      }
-      (offer.params[key] ??= []).push(val);
-    }
-    out.push(offer);
-    if (i === n) return out;
-    if (value[i] !== ',') return undefined;
-    i++;
-  }
-}
-
-/** Formats one extension element, the inverse of parseExtensions for one offer. */
-export function formatExtension(offer: ExtensionOffer): string {
-  let s = offer.name;
-  for (const key of Object.keys(offer.params)) {
-    for (const v of offer.params[key]) s += v === true ? `; ${key}` : `; ${key}=${v}`;
-  }
-  return s;
 }

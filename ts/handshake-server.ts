@@ -5,8 +5,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { headerHasToken, isValidKey, parseExtensions, parseProtocolList } from './handshake-headers.js';
-import type { ExtensionOffer } from './handshake-headers.js';
+import { headerHasToken, isValidKey, parseProtocolList } from './handshake-headers.js';
+import { parseExtensionOffers } from './extension-header.js';
+import type { ExtensionOffer } from './extension-header.js';
 
 /** What a valid upgrade request asks for. */
 export interface UpgradeRequest {
@@ -71,7 +72,7 @@ export function checkUpgradeRequest(req: IncomingMessage, maxHeaderSize = DEFAUL
   let extensions: ExtensionOffer[] = [];
   const extHeader = h['sec-websocket-extensions'];
   if (extHeader !== undefined) {
-    const parsed = parseExtensions(extHeader);
+    const parsed = parseExtensionOffers(extHeader);
     if (parsed === undefined) return { status: 400, message: 'Invalid Sec-WebSocket-Extensions header' };
     extensions = parsed;
   }

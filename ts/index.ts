@@ -33,7 +33,7 @@ export type { ClientOptions, ConnectionOptions, WsSendOptions, SendCallback, Bin
 export { WebSocketServer } from './server.js';
 export type { ServerOptions, VerifyClientInfo, VerifyClientSync, VerifyClientAsync } from './server.js';
 export { createAcceptKey } from './handshake-headers.js';
-export type { ExtensionOffer } from './handshake-headers.js';
+export type { ExtensionOffer } from './extension-header.js';
 export type { Extension, ExtensionContext, ExtensionFactory } from './extension.js';
 export { ConnectQueue } from './connect-queue.js';
 export type { ProxyOptions } from './proxy.js';

@@ -14,7 +14,8 @@ import type { WsFrameError } from './errors.js';
 import type { Extension, ExtensionFactory } from './extension.js';
 import { extensionFactories } from './deflate-extension.js';
 import { publishRouted } from './deflate-broadcast.js';
-import { createAcceptKey, formatExtension } from './handshake-headers.js';
+import { createAcceptKey } from './handshake-headers.js';
+import { formatOffer } from './extension-header.js';
 import { acceptResponseLines, checkUpgradeRequest, DEFAULT_MAX_HEADER_SIZE, isRefusal, refuseHandshake } from './handshake-server.js';
 import { WebSocket } from './websocket.js';
 import { Broadcaster } from './broadcast.js';
@@ -225,7 +226,7 @@ export class WebSocketServer extends EventEmitter {
         continue;
       }
       accepted.push(ext);
-      answers.push(formatExtension(answer));
+      answers.push(formatOffer(answer));
     }
 
     const complete = (): void => {

@@ -15,9 +15,9 @@ import { pooledMaskKey } from './mask-keys.js';
 import { LITTLE_ENDIAN, Slab, bufferView } from './frame-slab.js';
 import {
   FIN, RSV1, SLAB_BYTES_MAX, SLAB_SIZE, SLAB_TEXT_MAX_UNITS,
-  appendServerBytes, lengthFieldSize, putHeader, putKey, xorWords,
+  appendServerBytes, lengthFieldSize, putHeader, putKey,
 } from './frame-encode.js';
-import { maskBytes } from './backend-js.js';
+import { maskBytes, xorWords } from './backend-js.js';
 import { active } from './select.js';
 import { isValidUtf8 } from './kernels.js';
 
