@@ -113,8 +113,15 @@ function runPush(c, chunks) {
 function runReceive(c, chunks) {
   const r = new FrameReader({ role: c.server ? 'server' : 'client' }, handlers);
   for (const chunk of chunks) {
-    r.receiveBuffer().set(chunk);
-    r.received(chunk.length);
+    // A socket reads at most the length of the buffer it is given (which may be the rest of a
+    // large payload's own buffer): feed the chunk in as many reads as that takes.
+    for (let p = 0; p < chunk.length;) {
+      const into = r.receiveBuffer();
+      const n = Math.min(into.length, chunk.length - p);
+      into.set(n === chunk.length ? chunk : chunk.subarray(p, p + n));
+      r.received(n);
+      p += n;
+    }
   }
 }
 

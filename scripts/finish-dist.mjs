@@ -15,12 +15,20 @@ mkdirSync(join(root, 'dist', 'esm'), { recursive: true });
 const entries = [
   ['index', 'index'],
   ['ws', 'ws'],
+  ['dropin/bufferutil', 'bufferutil'],
+  ['dropin/utf-8-validate', 'utf-8-validate'],
+  ['dropin/register', 'register'],
+  ['dropin/register-codec', 'register-codec'],
 ];
 for (const [cjs, esm] of entries) {
   const mod = require(join(root, 'dist', 'cjs', `${cjs}.js`));
-  const names = Object.keys(mod).filter((n) => n !== 'default' && n !== '__esModule');
   const lines = [`import mod from '../cjs/${cjs}.js';`];
-  for (const n of names) lines.push(`export const ${n} = mod.${n};`);
+  // A module whose export IS a function (utf-8-validate's shape) has no names to re-export: ESM
+  // importers get it as the default export, exactly as they get the original package.
+  if (typeof mod !== 'function') {
+    const names = Object.keys(mod).filter((n) => n !== 'default' && n !== '__esModule');
+    for (const n of names) lines.push(`export const ${n} = mod.${n};`);
+  }
   lines.push('export default mod;');
   writeFileSync(join(root, 'dist', 'esm', `${esm}.mjs`), lines.join('\n') + '\n');
 }

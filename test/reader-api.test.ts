@@ -46,7 +46,16 @@ describe('reader API: views and copies', () => {
     send(concatBytes([buildFrame({ opcode: 2, payload: Uint8Array.of(1, 2, 3) }), buildFrame({ opcode: 1, payload: enc('héllo') }), buildFrame({ opcode: 9, payload: enc('p') })]));
     send(new Uint8Array(64).fill(0xee).map((_, i) => (i === 0 ? 0x82 : i === 1 ? 62 : 0xee)));
     const recv = r.receiveBuffer();
-    for (const d of [...out.data, ...out.pings] as Uint8Array[]) expect(d.buffer).not.toBe(recv.buffer);
+    // Copies live outside the receive region (a slab after it, or a buffer of their own)...
+    for (const d of [...out.data, ...out.pings] as Uint8Array[]) {
+      const outside = d.buffer !== recv.buffer || d.byteOffset >= recv.byteOffset + recv.length || d.byteOffset + d.length <= recv.byteOffset;
+      expect(outside).toBe(true);
+    }
+    // ...so reusing it changes none of them.
+    for (let i = 0; i < 5; i++) {
+      r.receiveBuffer().fill(0x81);
+      r.received(0);
+    }
     expect(Array.from(out.data[0] as Uint8Array)).toEqual([1, 2, 3]);
     expect(Buffer.from(out.data[1] as Uint8Array).toString()).toBe('héllo');
     expect(Buffer.from(out.pings[0]).toString()).toBe('p');
@@ -79,6 +88,40 @@ describe('reader API: views and copies', () => {
     expect(errors.length).toBe(1);
     expect(errors[0].message).toMatch(/opcode 3/);
     expect(r.closed).toBe(true);
+  });
+});
+
+describe('reader: large payloads read straight into their own buffer', () => {
+  it('receiveBuffer() becomes the rest of the payload, never past its end; UTF-8 still fails fast', () => {
+    const payload = new Uint8Array(100_000).fill(0x61);
+    const frame = buildFrame({ opcode: 1, payload, mask: KEY });
+    const run = (bytes: Uint8Array) => {
+      const events: string[] = [];
+      const sizes: number[] = [];
+      const r = new FrameReader({ role: 'server', textAs: 'bytes' }, {
+        onMessage: (d) => events.push(`msg ${(d as Uint8Array).length}`), onPing() {}, onPong() {}, onClose() {},
+        onError: (e) => events.push(e.code),
+      });
+      for (let p = 0; p < bytes.length && !r.closed;) {
+        const into = r.receiveBuffer();
+        sizes.push(into.length);
+        const n = Math.min(into.length, 10_000, bytes.length - p);
+        into.set(bytes.subarray(p, p + n));
+        r.received(n);
+        p += n;
+      }
+      return { events, sizes };
+    };
+    const ok = run(concatBytes([frame, buildFrame({ opcode: 2, payload: Uint8Array.of(9), mask: KEY })]));
+    expect(ok.events).toEqual(['msg 100000', 'msg 1']);
+    // After the first read the target is the payload's rest, never past its end.
+    expect(ok.sizes[1]).toBe(100_000 - (10_000 - 14)); // 14-byte header
+    expect(ok.sizes.slice(1, -2).every((n) => n !== 65536)).toBe(true);
+    const bad = payload.slice();
+    bad[50_000] = 0xff;
+    const badRun = run(buildFrame({ opcode: 1, payload: bad, mask: KEY }));
+    expect(badRun.events).toEqual(['WS_ERR_INVALID_UTF8']);
+    expect(badRun.sizes.length).toBe(6); // stopped by the read holding byte 50,000, not at the end
   });
 });
 

@@ -205,6 +205,23 @@ describe('Broadcaster', () => {
     expect(s.texts()).toHaveLength(1000);
   });
 
+  it('a sink that throws does not wedge the broadcaster', () => {
+    const b = new Broadcaster({ flush: 'manual' });
+    const bad = new FakeSink();
+    bad.write = () => {
+      throw new Error('boom');
+    };
+    b.subscribe('t', bad);
+    b.publish('t', 'one');
+    expect(() => b.flush()).toThrow('boom');
+    b.unsubscribeAll(bad);
+    const good = new FakeSink();
+    b.subscribe('t', good);
+    b.publish('t', 'two');
+    b.flush();
+    expect(good.texts()).toEqual(['two']);
+  });
+
   it('forgets destroyed sinks and supports unsubscribe / unsubscribeAll', () => {
     const b = new Broadcaster({ flush: 'manual' });
     const s1 = new FakeSink(), s2 = new FakeSink();

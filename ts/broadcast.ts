@@ -274,37 +274,41 @@ export class Broadcaster {
       this.closePiece(t);
       t.batch = t.chunks.length === 1 ? t.chunks[0] : Buffer.concat(t.chunks, t.pending);
     }
-    if (dirty.length === 1) {
-      const t = dirty[0];
-      const batch = t.batch!;
-      for (const s of t.subs) this.deliver(s, t, batch);
-    } else {
-      const flushId = ++this.flushCount;
-      for (const t of dirty) {
-        for (const s of t.subs) {
-          if (s.mark !== flushId) {
-            s.mark = flushId;
-            s.dirtyTopics = 0;
-          }
-          s.dirtyTopics++;
-        }
-      }
-      for (const t of dirty) {
-        for (const s of t.subs) {
-          if (s.dirtyTopics === 1) this.deliver(s, t, t.batch!);
-          else if (s.dirtyTopics > 1) {
-            s.dirtyTopics = 0; // written once, in publish order, for all its topics
-            this.deliverInOrder(s, log);
+    // A sink that throws must not leave topics marked dirty forever (they would never flush again).
+    try {
+      if (dirty.length === 1) {
+        const t = dirty[0];
+        const batch = t.batch!;
+        for (const s of t.subs) this.deliver(s, t, batch);
+      } else {
+        const flushId = ++this.flushCount;
+        for (const t of dirty) {
+          for (const s of t.subs) {
+            if (s.mark !== flushId) {
+              s.mark = flushId;
+              s.dirtyTopics = 0;
+            }
+            s.dirtyTopics++;
           }
         }
+        for (const t of dirty) {
+          for (const s of t.subs) {
+            if (s.dirtyTopics === 1) this.deliver(s, t, t.batch!);
+            else if (s.dirtyTopics > 1) {
+              s.dirtyTopics = 0; // written once, in publish order, for all its topics
+              this.deliverInOrder(s, log);
+            }
+          }
+        }
       }
-    }
-    for (const t of dirty) {
-      t.dirty = false;
-      t.chunks = [];
-      t.pending = 0;
-      t.batch = undefined;
-      if (t.subs.size === 0) this.topics.delete(t.name);
+    } finally {
+      for (const t of dirty) {
+        t.dirty = false;
+        t.chunks = [];
+        t.pending = 0;
+        t.batch = undefined;
+        if (t.subs.size === 0) this.topics.delete(t.name);
+      }
     }
   }
 

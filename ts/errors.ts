@@ -59,7 +59,6 @@ const CATALOG = {
   WS_ERR_PROXY: { close: undefined, kind: 'error' },
   WS_ERR_CLOSED_BEFORE_OPEN: { close: undefined, kind: 'error' },
   WS_ERR_NOT_OPEN: { close: undefined, kind: 'error' },
-  WS_ERR_PONG_TIMEOUT: { close: undefined, kind: 'error' },
   // Frame writer: arguments that cannot be sent (local errors, no close code).
   WS_ERR_CONTROL_TOO_LONG: { close: undefined, kind: 'range' },
   WS_ERR_INVALID_SEND_CLOSE_CODE: { close: undefined, kind: 'range' },

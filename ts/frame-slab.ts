@@ -11,7 +11,12 @@
  * (a Uint8Array subclass whose prototype chain includes Buffer.prototype): `Buffer.isBuffer` is
  * true and sockets write it without converting it, at half the cost of `Buffer.from(ab, off, len)`.
  */
-class SlabBuffer extends Uint8Array {}
+class SlabBuffer extends Uint8Array {
+  // Explicit, like Node's FastBuffer: a default derived constructor forwards `...args`.
+  constructor(ab: ArrayBuffer, offset?: number, length?: number) {
+    super(ab, offset, length);
+  }
+}
 Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
 
 /**
@@ -32,16 +37,24 @@ export class Slab {
   private ab: ArrayBuffer;
 
   constructor(readonly size: number) {
-    this.ab = new ArrayBuffer(size);
-    this.u8 = new SlabBuffer(this.ab) as SlabBytes;
-    this.i32 = new Int32Array(this.ab, 0, size >>> 2);
+    this.ab = this.u8 = undefined as never;
+    this.i32 = undefined as never;
+    this.replace(0);
   }
 
   /** Makes sure `bytes` are free from `pos` on, moving to a fresh slab if they are not. */
   reserve(bytes: number): void {
-    if (this.pos + bytes <= this.size) return;
-    this.ab = new ArrayBuffer(this.size);
-    this.u8 = new SlabBuffer(this.ab) as SlabBytes;
+    // Tiny so that V8 inlines it into every writer; the replacement is the cold path.
+    if (this.pos + bytes > this.size) this.replace(bytes);
+  }
+
+  private replace(bytes: number): void {
+    if (bytes > this.size) throw new RangeError(`wsframe: ${bytes} bytes do not fit a ${this.size}-byte slab`);
+    // Uninitialised memory (no 64 KiB memset per slab): only bytes that were written are ever
+    // handed out (gaps between aligned frames and word-masking spill stay outside every view).
+    const buf = Buffer.allocUnsafeSlow(this.size);
+    this.ab = buf.buffer as ArrayBuffer;
+    this.u8 = new SlabBuffer(this.ab, 0, this.size) as SlabBytes;
     this.i32 = new Int32Array(this.ab, 0, this.size >>> 2);
     this.pos = 0;
   }

@@ -4,9 +4,12 @@
  *
  * Hot path: one pass over each chunk. A frame that lies wholly inside the chunk is parsed from the
  * chunk itself (no bookkeeping copies); its payload is unmasked in place and, for small payloads,
- * checked for ASCII in the same loop, then decoded straight from the chunk or handed out as a view.
- * Only a frame cut by a chunk boundary is buffered: its header in a 14-byte array, its payload
- * copied-and-unmasked into a buffer sized from the header (one pass for both).
+ * checked for ASCII in the same loop, then handed out as a view or decoded straight from the chunk
+ * (runs of small ASCII texts with one decode for the run, see wholeMessages). A frame cut by a
+ * chunk boundary is buffered: its header in a 14-byte array, its payload copied-and-unmasked into a
+ * buffer sized from the header (one pass for both), or on the socket path read straight into it.
+ * The frames of a fragmented message are kept (binary) or gathered in a reused scratch (text) and
+ * joined once. Measurements behind these choices: docs/parts/reader-design.md.
  *
  * Ownership (see docs/parts/reader.md):
  * - `push(chunk)` takes the chunk over: the reader unmasks it IN PLACE and hands out binary payloads
@@ -50,6 +53,15 @@ const BATCH_MAX = 256;
 const TEXT_SCRATCH_KEEP = 1024 * 1024;
 /** Size of the buffer `receiveBuffer()` hands to the socket. */
 const RECEIVE_SIZE = 64 * 1024;
+/**
+ * Payloads copied out of the receive buffer go to a slab that follows it in the same ArrayBuffer,
+ * so the copy is one `copyWithin` (no view, no pool bookkeeping) and the handed-out view is the only
+ * object made. A handed-out view keeps its whole arena (receive buffer + slab) alive, as a Buffer
+ * view keeps Node's pool slab alive. A new arena is taken when less than one read's worth is left.
+ */
+const SLAB_SIZE = 192 * 1024;
+/** A payload still lacking at least this much is read by the socket straight into its own buffer. */
+const DIRECT_MIN = 16 * 1024;
 
 /** Node's Buffer methods that decode a range without creating a view (present since Node 0.x). */
 interface SliceBuffer extends Buffer {
@@ -117,11 +129,18 @@ export class FrameReader {
   private pieces: Buffer[] = [];
   private utf8 = UTF8_ACCEPT;
 
+  /** The receive buffer [0, RECEIVE_SIZE) followed by the copy-out slab; see SLAB_SIZE. */
+  private arena: SliceBuffer | null = null;
   private recv: SliceBuffer | null = null;
+  private slabPos = 0;
+  /** What the last receiveBuffer() returned when it was a large payload's own buffer (directTarget). */
+  private direct: SliceBuffer | undefined = undefined;
 
   /** Text messages of several frames are gathered here (reused) and decoded once. */
   private textBuf: SliceBuffer = EMPTY;
   private textLen = 0;
+  /** Every piece of the text message so far was seen to be pure ASCII (false: unknown or not). */
+  private textAscii = true;
 
   /** Offsets of the ASCII text payloads batched by wholeMessages (see flushText). */
   private readonly batchStarts = new Int32Array(BATCH_MAX);
@@ -163,22 +182,40 @@ export class FrameReader {
   }
 
   /**
-   * The buffer the socket should read into next (for `net.Socket`'s `onread.buffer`). The reader
-   * owns and reuses it: call `received(n)` after each read before reading into it again.
+   * The buffer the socket should read into next (for `net.Socket`'s `onread.buffer`), then call
+   * `received(n)`. Usually the reader's reused receive buffer; while a large payload is incomplete,
+   * the rest of that payload's own buffer (so the socket reads straight into the message). Its
+   * length varies: read at most its length, and ask again before every read.
    */
   receiveBuffer(): Uint8Array {
-    if (this.recv === null) this.recv = Buffer.allocUnsafeSlow(RECEIVE_SIZE) as SliceBuffer;
+    if (!this.stopped) {
+      const direct = this.directTarget();
+      this.direct = direct;
+      if (direct !== undefined) return direct;
+    }
+    if (this.recv === null || this.arena!.length - this.slabPos < RECEIVE_SIZE) {
+      const arena = Buffer.allocUnsafeSlow(RECEIVE_SIZE + SLAB_SIZE) as SliceBuffer;
+      this.arena = arena;
+      this.recv = arena.subarray(0, RECEIVE_SIZE) as SliceBuffer;
+      this.slabPos = RECEIVE_SIZE;
+    }
     return this.recv;
   }
 
   /** Parses the `n` bytes just read into `receiveBuffer()`. Everything handed out is a copy. */
   received(n: number): void {
-    const buf = this.recv;
-    if (buf === null || !Number.isInteger(n) || n < 0 || n > buf.length) {
-      throw invalidArgType('n', `an integer in [0, ${buf === null ? 0 : buf.length}] after receiveBuffer()`, n);
+    const direct = this.direct;
+    const max = direct !== undefined ? direct.length : this.arena === null ? 0 : RECEIVE_SIZE;
+    if (!Number.isInteger(n) || n < 0 || n > max) {
+      throw invalidArgType('n', `an integer in [0, ${max}] (the length of the last receiveBuffer())`, n);
     }
     if (this.stopped) return;
-    this.consume(buf, 0, n, false);
+    if (direct !== undefined) {
+      this.direct = undefined;
+      this.partialArrived(n, true);
+      return;
+    }
+    this.consume(this.arena!, 0, n, false);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -304,6 +341,7 @@ export class FrameReader {
         this.msgFrames = 0;
         this.msgBytes = 0;
         this.utf8 = UTF8_ACCEPT;
+        this.textAscii = true;
       }
       this.msgFrames++;
       this.msgBytes += len;
@@ -438,7 +476,7 @@ export class FrameReader {
       else text = decodeText(buf, s, e, buf.subarray(s, e));
       this.handlers.onMessage(text, false);
     } else {
-      this.handlers.onMessage(owned ? buf.subarray(s, e) : this.copyOut(buf, s, e, 0), false);
+      this.handlers.onMessage(owned ? buf.subarray(s, e) : this.copyOut(buf, s, e), false);
     }
   }
 
@@ -463,16 +501,20 @@ export class FrameReader {
         if (owned) return view;
       }
     }
-    if (owned) return buf.subarray(s, e);
-    const out = Buffer.allocUnsafe(e - s);
-    buf.copy(out, 0, s, e);
-    return out;
+    return owned ? buf.subarray(s, e) : this.copyOut(buf, s, e);
   }
 
-  /** A new buffer holding `src[s, e)` unmasked with `key`. */
-  private copyOut(src: Buffer, s: number, e: number, key: number): Buffer {
-    const out = Buffer.allocUnsafe(e - s);
-    this.copyUnmask(src, s, out, 0, e - s, key);
+  /** A copy of `buf[s, e)` that the reader never touches again. */
+  private copyOut(buf: Buffer, s: number, e: number): Buffer {
+    const n = e - s;
+    const p = this.slabPos;
+    if (buf === this.arena && p + n <= buf.length) {
+      buf.copyWithin(p, s, e);
+      this.slabPos = p + n;
+      return buf.subarray(p, p + n);
+    }
+    const out = Buffer.allocUnsafe(n);
+    buf.copy(out, 0, s, e);
     return out;
   }
 
@@ -491,10 +533,8 @@ export class FrameReader {
       const n = e - s;
       const key = this.key;
       if (n <= INLINE_MAX) {
-        if (key !== 0) {
-          if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
-          unmaskRange(buf, s, e, key, this.words);
-        }
+        if (buf.buffer !== this.wordsOf) this.wordsFor(buf);
+        if ((unmaskRange(buf, s, e, key, this.words) & 0x80808080) !== 0) this.textAscii = false;
         if (!this.validatePiece(buf, s, e)) return;
         this.appendText(buf, s, n, 0);
       } else {
@@ -527,6 +567,10 @@ export class FrameReader {
 
   /** validatePiece over a whole view, with the backend's streaming kernel. */
   private validateView(view: Uint8Array): boolean {
+    // Pure ASCII at a character boundary is valid and leaves the state as it is: simdutf's isAscii
+    // is cheaper than the streaming validator and tells the final decode it may use latin1.
+    if (this.utf8 === UTF8_ACCEPT && isAscii !== undefined && isAscii(view)) return true;
+    this.textAscii = false;
     const st = this.kernels.utf8Stream(this.utf8, view);
     this.utf8 = st;
     if (st === UTF8_REJECT) {
@@ -564,7 +608,7 @@ export class FrameReader {
     const n = this.textLen;
     this.textLen = 0;
     this.msgOpcode = 0;
-    const text = decodeText(this.textBuf, 0, n, this.textBuf.subarray(0, n));
+    const text = this.textAscii ? this.textBuf.latin1Slice(0, n) : decodeText(this.textBuf, 0, n, this.textBuf.subarray(0, n));
     // A scratch grown by one huge message is not kept for the rest of the connection.
     if (this.textBuf.length > TEXT_SCRATCH_KEEP) this.textBuf = EMPTY;
     if (this.utf8 !== UTF8_ACCEPT) {
@@ -629,10 +673,25 @@ export class FrameReader {
     const len = this.length;
     const n = Math.min(end - pos, len - got);
     if (got + n > this.partial.length) this.grow(got + n);
+    this.copyUnmask(buf, pos, this.partial, got, n, this.key === 0 ? 0 : rotateKey(this.key, got));
+    this.partialArrived(n, false);
+    return this.stopped ? end : pos + n;
+  }
+
+  /**
+   * `n` more payload bytes are in `partial` at `got` (already unmasked unless `masked`): unmask,
+   * validate text, and finish the frame when its payload is complete.
+   */
+  private partialArrived(n: number, masked: boolean): void {
+    const got = this.got;
     const dst = this.partial;
-    this.copyUnmask(buf, pos, dst, got, n, this.key === 0 ? 0 : rotateKey(this.key, got));
+    if (masked && this.key !== 0 && n !== 0) this.kernels.unmask(dst.subarray(got, got + n), rotateKey(this.key, got));
     this.got = got + n;
-    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed && !this.validatePiece(dst, got, got + n)) return end;
+    if (this.opcode < 8 && this.msgOpcode === 1 && !this.msgCompressed) {
+      if (n <= INLINE_MAX) this.textAscii = false; // the small-piece validator does not tell
+      if (!this.validatePiece(dst, got, got + n)) return;
+    }
+    const len = this.length;
     if (this.got === len) {
       this.inPayload = false;
       const payload = dst.length === len ? dst : dst.subarray(0, len);
@@ -640,7 +699,19 @@ export class FrameReader {
       if (this.opcode >= 8) this.controlPayload(payload);
       else this.addPiece(payload);
     }
-    return pos + n;
+  }
+
+  /**
+   * The rest of a large payload cut by a chunk boundary, as the place the socket reads into next:
+   * the bytes land in the message's own buffer, and are unmasked there (no copy out of a receive
+   * buffer). Never longer than what the frame still lacks, so the next frame's bytes do not land
+   * in it. Undefined when the frame is small or nearly complete.
+   */
+  private directTarget(): SliceBuffer | undefined {
+    const left = this.length - this.got;
+    if (!this.inPayload || this.opcode >= 8 || left < DIRECT_MIN) return undefined;
+    if (this.partial.length === this.got) this.grow(this.got + Math.min(left, RECEIVE_SIZE));
+    return this.partial.subarray(this.got, Math.min(this.length, this.partial.length)) as SliceBuffer;
   }
 
   /** Doubles the partial payload buffer (capped at the frame length) to hold `need` bytes. */
