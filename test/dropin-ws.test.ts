@@ -108,7 +108,7 @@ const MODES: Mode[] = [
 /**
  * The one event the codec mode reports differently: for a new data frame inside a fragmented
  * message ws's message names the frame's opcode, which wsframe's reader error does not carry (same
- * error class, code and close code). Listed in docs/parts/dropin.md.
+ * error class, code and close code). Listed in docs/dropin.md.
  */
 const CODEC_KNOWN = ['invalid opcode (a data frame inside a fragmented message)', 'invalid opcode 1'] as const;
 

@@ -65,6 +65,11 @@ const CATALOG = {
   WS_ERR_INVALID_CLOSE_REASON: { close: undefined, kind: 'range' },
   // Broadcaster: a subscriber that cannot keep up is dropped (1008, policy violation).
   WS_ERR_SLOW_SUBSCRIBER: { close: 1008, kind: 'error' },
+  // permessage-deflate (RFC 7692): a malformed Sec-WebSocket-Extensions header (400 on a server),
+  // a server response the client must fail the connection on, work submitted after close().
+  WSFRAME_ERR_EXTENSIONS_HEADER: { close: undefined, kind: 'error' },
+  WSFRAME_ERR_EXTENSION_NEGOTIATION: { close: undefined, kind: 'error' },
+  WSFRAME_ERR_DEFLATE_CLOSED: { close: undefined, kind: 'error' },
 } as const;
 
 export type ErrorCode = keyof typeof CATALOG;

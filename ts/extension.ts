@@ -14,6 +14,14 @@ import type { Role } from './frame-types.js';
 
 export type { ExtensionOffer };
 
+/** What an extension is told about the connection it is created for. */
+export interface ExtensionContext {
+  /** Largest message accepted, after decoding (bytes); bigger ones must fail with 1009. */
+  maxPayload?: number;
+  /** How text is delivered: a string (default) or the validated UTF-8 bytes. */
+  textAs?: 'string' | 'buffer';
+}
+
 /** One negotiated extension on one connection. */
 export interface Extension {
   /** The registered extension token, e.g. `permessage-deflate`. */
@@ -37,13 +45,16 @@ export interface Extension {
   decode(data: Uint8Array, isBinary: boolean, done: (err: WsFrameError | null, data?: string | Uint8Array) => void): void;
   /**
    * An outgoing message (`compress` is the per-message send option, undefined when not given).
-   * Must call `done` exactly once, in call order; `compressed` says whether to set RSV1.
+   * Must call `done` exactly once, in call order; `compressed` says whether to set RSV1. `fin` is
+   * false for a part of a message streamed with `send(data, { fin: false })`: the parts of one
+   * message must all be compressed or all not (RSV1 goes on the first frame only).
    */
   encode(
     data: Uint8Array,
     isBinary: boolean,
     compress: boolean | undefined,
     done: (err: Error | null, payload?: Uint8Array, compressed?: boolean) => void,
+    fin: boolean,
   ): void;
   /** The connection is gone: release buffers, streams and timers. */
   cleanup(): void;
@@ -52,5 +63,5 @@ export interface Extension {
 /** Creates a fresh Extension per connection; passed as `extensions: [...]` to both roles. */
 export interface ExtensionFactory {
   readonly name: string;
-  create(role: Role): Extension;
+  create(role: Role, context?: ExtensionContext): Extension;
 }

@@ -9,9 +9,9 @@
  * chunk boundary is buffered: its header in a 14-byte array, its payload copied-and-unmasked into a
  * buffer sized from the header (one pass for both), or on the socket path read straight into it.
  * The frames of a fragmented message are kept (binary) or gathered in a reused scratch (text) and
- * joined once. Measurements behind these choices: docs/parts/reader-design.md.
+ * joined once. Measurements behind these choices: docs/design/reader.md.
  *
- * Ownership (see docs/parts/reader.md):
+ * Ownership (see docs/reader.md):
  * - `push(chunk)` takes the chunk over: the reader unmasks it IN PLACE and hands out binary payloads
  *   (and pings/pongs) as VIEWS into it, as ws does. Do not reuse or modify a pushed chunk.
  * - `receiveBuffer()` / `received(n)`: the reader owns and reuses its receive buffer, so everything

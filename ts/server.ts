@@ -12,6 +12,8 @@ import type { Duplex } from 'node:stream';
 import { invalidArgType, wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
 import type { Extension, ExtensionFactory } from './extension.js';
+import { extensionFactories } from './deflate-extension.js';
+import { publishRouted } from './deflate-broadcast.js';
 import { createAcceptKey, formatExtension } from './handshake-headers.js';
 import { acceptResponseLines, checkUpgradeRequest, DEFAULT_MAX_HEADER_SIZE, isRefusal, refuseHandshake } from './handshake-server.js';
 import { WebSocket } from './websocket.js';
@@ -83,6 +85,7 @@ export class WebSocketServer extends EventEmitter {
       throw wsError('ERR_INVALID_ARG_VALUE', 'Exactly one of the "port", "server" or "noServer" options must be specified');
     }
     this.options = options;
+    extensionFactories(options); // validates perMessageDeflate options now rather than at the first handshake
     if (options.port !== undefined) {
       const timeout = options.handshakeTimeout ?? DEFAULT_SERVER_HANDSHAKE_TIMEOUT;
       const server = createServer({
@@ -131,7 +134,8 @@ export class WebSocketServer extends EventEmitter {
    * in one batch per subscriber per event-loop turn. Returns the number of subscribers.
    */
   publish(topic: string, data: MessageData | PreparedFrame, options?: PublishOptions): number {
-    return this.broadcaster.publish(topic, data, options);
+    // Routed by each subscriber's permessage-deflate parameters (see deflate-broadcast.ts).
+    return publishRouted(this.broadcaster, topic, data, options);
   }
 
   /** The standalone or attached server's address. */
@@ -204,10 +208,10 @@ export class WebSocketServer extends EventEmitter {
     // Extensions: each known one gets the client's offers for it and answers (or declines).
     const accepted: Extension[] = [];
     const answers: string[] = [];
-    for (const factory of opts.extensions ?? []) {
+    for (const factory of extensionFactories(opts)) {
       const offers = check.extensions.filter((o) => o.name === factory.name);
       if (offers.length === 0) continue;
-      const ext = factory.create('server');
+      const ext = factory.create('server', opts);
       let answer;
       try {
         answer = ext.accept?.(offers);

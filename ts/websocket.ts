@@ -22,6 +22,8 @@ import type { WsFrameError } from './errors.js';
 import { addEventListener, getAttribute, removeEventListener, setAttribute } from './event-target.js';
 import type { WsEventListener, WsEventType } from './event-target.js';
 import type { Extension, ExtensionFactory } from './extension.js';
+import { extensionFactories } from './deflate-extension.js';
+import type { PerMessageDeflateOptions } from './deflate-negotiation.js';
 import type { EncodedFrames, ReaderHandlers, Role } from './frame-types.js';
 import { checkProtocols, generateKey, parseWsUrl } from './handshake-client.js';
 import { parseProxy } from './proxy.js';
@@ -29,7 +31,13 @@ import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
 import { FrameWriter } from './writer.js';
 import { OutBatch } from './out-batch.js';
-import type { Broadcaster } from './broadcast.js';
+import type { Broadcaster, FrameSink, PublishOptions } from './broadcast.js';
+import { PreparedFrame } from './prepare.js';
+import type { MessageData } from './writer.js';
+import {
+  isSubscribedRouted, orderedSink, subscribeRouted, topicsOfRouted, unsubscribeAllRouted, unsubscribeRouted,
+} from './deflate-broadcast.js';
+import type { PendingSlot } from './deflate-broadcast.js';
 import type { SendCallback } from './out-batch.js';
 
 export type { SendCallback };
@@ -60,6 +68,11 @@ export interface ConnectionOptions {
   textAs?: 'string' | 'buffer';
   /** Stop reading from the socket while more than this many bytes wait to be written (backpressure). Default 16 MiB. */
   readPauseThreshold?: number;
+  /**
+   * permessage-deflate (RFC 7692): `true` or options (ws's names) to offer (client) or accept
+   * (server) it; see docs/deflate.md. Default false on both sides (ws's client offers it by default).
+   */
+  perMessageDeflate?: boolean | PerMessageDeflateOptions;
 }
 
 /** Options of a client connection (`new WebSocket(url, protocols, options)`). */
@@ -176,12 +189,13 @@ export class WebSocket extends EventEmitter {
   // Extensions (negotiated); messages pass through them in order.
   private _extensions: Extension[] = [];
   private _codec: Extension | undefined;
-  private _inQueue: Array<{ ready: boolean; data?: string | Uint8Array; isBinary: boolean }> = [];
-  private _outQueue: Array<{ ready: boolean; frames?: EncodedFrames; cb?: SendCallback; err?: Error | null }> = [];
+  private _inQueue: Array<{ ready: boolean; data?: string | Uint8Array; isBinary: boolean; close?: () => void }> = [];
+  private _outQueue: Array<{ ready: boolean; frames?: EncodedFrames; cb?: SendCallback; err?: Error | null; then?: () => void }> = [];
 
   /** Set by WebSocketServer: its publish/subscribe hub (server role only). */
   _broadcaster: Broadcaster | null = null;
   private _subscribed = false;
+  private _sink: FrameSink | undefined;
 
   /** Set by WebSocketServer: called once when this connection closes. */
   _onServerClose: ((ws: WebSocket) => void) | undefined;
@@ -208,7 +222,7 @@ export class WebSocket extends EventEmitter {
     const proxy = opts.proxy === undefined ? undefined : parseProxy(opts.proxy);
     this._url = target.href;
     this._opts = opts;
-    const extensions = (opts.extensions ?? []).map((f) => f.create('client'));
+    const extensions = extensionFactories(opts).map((f) => f.create('client', opts));
     const transport: Record<string, unknown> = {};
     for (const k of ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername', 'checkServerIdentity', 'ciphers', 'minVersion', 'maxVersion', 'ALPNProtocols', 'family', 'localAddress', 'lookup'] as const) {
       if ((opts as Record<string, unknown>)[k] !== undefined) transport[k] = (opts as Record<string, unknown>)[k];
@@ -295,23 +309,48 @@ export class WebSocket extends EventEmitter {
     if (b === null) throw wsError('ERR_INVALID_ARG_VALUE', 'Only connections accepted by a WebSocketServer can subscribe');
     if (this._state !== OPEN || this._closeSent) return false;
     this._subscribed = true;
-    return b.subscribe(topic, this._socket as unknown as Socket);
+    // Routed by what permessage-deflate negotiated: shared plain frame, shared compressed frame, or own compressor.
+    return subscribeRouted(b, topic, this._subscriptionSink(), this._codec, (data, opts) => this._sendPublished(data, opts));
   }
 
   /** Unsubscribes from `topic`; false if it was not subscribed. */
   unsubscribe(topic: string): boolean {
     const b = this._broadcaster;
     if (b === null || this._socket === null) return false;
-    return b.unsubscribe(topic, this._socket as unknown as Socket);
+    return unsubscribeRouted(b, topic, this._subscriptionSink());
   }
 
   isSubscribed(topic: string): boolean {
-    return this._broadcaster !== null && this._socket !== null && this._broadcaster.isSubscribed(topic, this._socket as unknown as Socket);
+    return this._broadcaster !== null && this._socket !== null && isSubscribedRouted(this._broadcaster, topic, this._subscriptionSink());
   }
 
   /** The topics this connection is subscribed to. */
   get topics(): string[] {
-    return this._broadcaster === null || this._socket === null ? [] : this._broadcaster.topicsOf(this._socket as unknown as Socket);
+    return this._broadcaster === null || this._socket === null ? [] : topicsOfRouted(this._broadcaster, this._subscriptionSink());
+  }
+
+  /**
+   * A published message for a subscriber with server context takeover: compressed by this
+   * connection's own compressor (its history), in order with its other messages.
+   */
+  private _sendPublished(data: MessageData | PreparedFrame, opts: PublishOptions | undefined): void {
+    if (this._state !== OPEN || this._closeSent) return;
+    if (data instanceof PreparedFrame) {
+      if (this._outQueue.length === 0) this._queue(data.bytes, undefined);
+      else this._outQueue.push({ ready: true, frames: data.bytes });
+      return;
+    }
+    const payload = toBytes(data as Data);
+    this._sendThroughExtension(payload, opts?.binary ?? typeof payload !== 'string', true, undefined, undefined);
+  }
+
+  /**
+   * What this connection subscribes with: its socket, or with a compressing extension a sink that
+   * holds published frames behind a message still being compressed (see deflate-broadcast.ts).
+   */
+  private _subscriptionSink(): Socket {
+    if (this._codec === undefined) return this._socket as unknown as Socket;
+    return (this._sink ??= orderedSink(this._socket as unknown as Socket, () => this._outQueue as PendingSlot[])) as unknown as Socket;
   }
 
   /** Writes what was published before a direct send, so the subscriber sees both in call order. */
@@ -577,7 +616,7 @@ export class WebSocket extends EventEmitter {
   private _onSocketClose(): void {
     this._state = CLOSED;
     if (this._subscribed) {
-      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      unsubscribeAllRouted(this._broadcaster!, this._subscriptionSink());
       this._subscribed = false;
     }
     this._clearTimers();
@@ -671,22 +710,37 @@ export class WebSocket extends EventEmitter {
     if (this._subscribed) {
       // What was published before the close goes out before it; nothing published after does.
       this._flushPublished();
-      this._broadcaster!.unsubscribeAll(this._socket as unknown as Socket);
+      unsubscribeAllRouted(this._broadcaster!, this._subscriptionSink());
       this._subscribed = false;
     }
     this._state = CLOSING;
     this._closeSent = true;
     this._stopHeartbeat();
-    this._queue(this._writer!.close(code, reason), undefined);
-    this._flush();
-    if (this._closeReceived) {
-      // We answered the peer's close: the server closes the TCP connection first (RFC 6455 §7.1.1).
-      if (this._role === 'server') this._socket!.end();
+    const frames = this._writer!.close(code, reason);
+    if (this._outQueue.length > 0) {
+      // Messages sent before close() are still being compressed: the close frame goes after them.
+      this._outQueue.push({ ready: true, frames, then: () => this._afterCloseQueued() });
+    } else {
+      this._queue(frames, undefined);
+      this._afterCloseQueued();
     }
     this._armCloseTimer();
   }
 
+  private _afterCloseQueued(): void {
+    this._flush();
+    if (this._closeReceived) {
+      // We answered the peer's close: the server closes the TCP connection first (RFC 6455 §7.1.1).
+      if (this._role === 'server') this._socket?.end();
+    }
+  }
+
   private _onCloseFrame(code: number, reason: string): void {
+    if (this._inQueue.length > 0) {
+      // Messages that came before the close frame are still being decompressed: deliver them first.
+      this._inQueue.push({ ready: true, isBinary: false, close: () => this._onCloseFrame(code, reason) });
+      return;
+    }
     this._closeReceived = true;
     this._closeCode = code;
     this._closeReason = reason;
@@ -788,7 +842,8 @@ export class WebSocket extends EventEmitter {
       slot.data = out;
       while (this._inQueue.length > 0 && this._inQueue[0].ready) {
         const s = this._inQueue.shift()!;
-        this._deliver(s.data!, s.isBinary);
+        if (s.close !== undefined) s.close();
+        else this._deliver(s.data!, s.isBinary);
       }
     });
   }
@@ -800,15 +855,17 @@ export class WebSocket extends EventEmitter {
     this._codec!.encode(bytes, binary, compress, (err, out, compressed) => {
       slot.ready = true;
       slot.err = err;
-      if (err === null && this._writer !== null && !this._closeSent) {
+      // Sent before close() (send refuses afterwards): it still goes out, ahead of the close frame.
+      if (err === null && this._writer !== null && this._state !== CLOSED) {
         slot.frames = this._writer.message(out!, { binary, fin, compressed: compressed === true });
       }
       while (this._outQueue.length > 0 && this._outQueue[0].ready) {
         const s = this._outQueue.shift()!;
         if (s.frames !== undefined) this._queue(s.frames, s.cb);
         else if (s.cb !== undefined) s.cb(s.err ?? wsError('WS_ERR_NOT_OPEN', 'The connection closed before the data was sent'));
+        s.then?.();
       }
-    });
+    }, fin);
   }
 }
 

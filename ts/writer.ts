@@ -46,14 +46,22 @@ function checkRole(role: unknown): Role {
   return role;
 }
 
+// One slab and one scratch for every writer in the process. A writer runs synchronously and calls
+// no user code (mask keys are drawn first) between reserving slab bytes and handing out their view,
+// so sharing them is as safe as owning them, and a connection no longer costs ~79 KiB of its own:
+// that mattered for servers with thousands of subscribers (89 KiB vs ws's 17 KiB per connection).
+const SHARED_SLAB = new Slab(SLAB_SIZE);
+const SHARED_SCRATCH_U8 = new Uint8Array(SLAB_TEXT_MAX_UNITS * 3 + 8);
+const SHARED_SCRATCH_I32 = new Int32Array(SHARED_SCRATCH_U8.buffer);
+
 export class FrameWriter {
   readonly role: Role;
   private readonly masked: boolean;
   private readonly nextKey: () => number;
-  private readonly slab = new Slab(SLAB_SIZE);
+  private readonly slab = SHARED_SLAB;
   /** UTF-8 of a masked text frame goes here first, then is masked word by word into the slab. */
-  private readonly scratchU8 = new Uint8Array(SLAB_TEXT_MAX_UNITS * 3 + 8);
-  private readonly scratchI32 = new Int32Array(this.scratchU8.buffer);
+  private readonly scratchU8 = SHARED_SCRATCH_U8;
+  private readonly scratchI32 = SHARED_SCRATCH_I32;
   /** True between a frame sent with `fin: false` and the frame that ends its message. */
   private continuing = false;
   /** Where the frame being written starts in the slab (set by openFrame). */
@@ -270,9 +278,10 @@ export class FrameWriter {
    * on the way for a client (a key of 0 for a server is a plain copy).
    */
   private shortText(b0: number, str: string): Buffer {
-    const len = encoder.encodeInto(str, this.scratchU8).written;
     const masked = this.masked;
+    // The key first: a user's key generator may write frames itself, through the shared scratch.
     const key = masked ? this.nextKey() : 0;
+    const len = encoder.encodeInto(str, this.scratchU8).written;
     const payload = this.openFrame(b0, len, key);
     const slab = this.slab;
     if (len !== 0) {

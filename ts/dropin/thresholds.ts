@@ -2,7 +2,7 @@
  * Sizes below which the drop-in modules stay in a plain JS loop instead of calling the active
  * backend, per backend. Measured against the real bufferutil / utf-8-validate and ws's own JS
  * loops with bench/dropin-kernels.mjs on this project's machine (numbers in
- * docs/parts/dropin-design.md). They differ from the kernel layer's `Tuning` because the drop-in
+ * docs/design/dropin.md). They differ from the kernel layer's `Tuning` because the drop-in
  * API has its own fixed costs (a Buffer key instead of a u32, bufferutil-shaped arguments).
  */
 import type { Backend, BackendName } from '../backend.js';
