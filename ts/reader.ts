@@ -164,6 +164,18 @@ export class FrameReader {
     return this.kernels.name;
   }
 
+  /**
+   * Bytes the reader holds for input not yet delivered: a header cut by a chunk boundary, the
+   * buffer of a payload cut by one, and the fragments of a message being assembled. Bounded by
+   * `maxBufferedBytes` plus one control frame (125 bytes) that may arrive between fragments.
+   */
+  get bufferedBytes(): number {
+    let n = this.headLen + this.textLen + (this.inPayload ? this.partial.length : 0);
+    const pieces = this.pieces;
+    for (let i = 0; i < pieces.length; i++) n += pieces[i].length;
+    return n;
+  }
+
   /** True once an error or a close frame stopped the reader. */
   get closed(): boolean {
     return this.stopped;
@@ -630,7 +642,7 @@ export class FrameReader {
         this.fail('WS_ERR_BUFFERED_LIMIT', `an incomplete message holds more than ${this.maxBufferedBytes} bytes (maxBufferedBytes)`);
         return;
       }
-      this.pieces.push(piece);
+      this.pieces.push(piece.length * 2 < piece.buffer.byteLength ? this.detach(piece) : piece);
       return;
     }
     const pieces = this.pieces;
@@ -651,6 +663,19 @@ export class FrameReader {
     } else {
       this.handlers.onMessage(this.textAsString ? (data as SliceBuffer).utf8Slice(0, data.length) : data, false);
     }
+  }
+
+  /**
+   * A copy of a fragment to hold until its message completes. A view into a pushed chunk would keep
+   * the whole chunk alive: a 1-byte fragment in a 64 KiB read (the rest pings) would pin 64 KiB
+   * while counting 1 byte against maxBufferedBytes. Pieces under half their buffer are copied into
+   * memory of their own, so what is held stays within twice what is counted.
+   */
+  private detach(piece: Buffer): Buffer {
+    if (piece.length === 0) return EMPTY;
+    const copy = Buffer.allocUnsafeSlow(piece.length);
+    piece.copy(copy, 0, 0, piece.length);
+    return copy;
   }
 
   // -------------------------------------------------------------------------------------------
