@@ -221,6 +221,7 @@ describe('wsframe bench --quick', () => {
       expect(md).toContain('### bench/writer.mjs (its own output)\n\n| case | ops/s |');
       expect(asMarkdown('┌──┐\n│ x │\n└──┘')).toBe('```text\n┌──┐\n│ x │\n└──┘\n```');
       expect(asMarkdown('plain words')).toBe('```text\nplain words\n```');
+      expect(asMarkdown('# Title\n\n## Part\n\n| a |\n|---|\n| 1 |')).toBe('#### Title\n\n#### Part\n\n| a |\n|---|\n| 1 |');
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
       expect(results.scripts.map((s: { status: string }) => s.status)).toEqual(['skipped', 'no-json']);
     });

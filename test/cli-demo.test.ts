@@ -155,6 +155,15 @@ describe('the demo (npm start), short run', () => {
     });
   }
 
+  it('with --deflate over wsframe: compressed broadcast, still complete and in order', () => {
+    const { status, summary } = demo(['--deflate', '--duration', '1', '--subscribers', '2', '--rate', '1000']);
+    expect(summary.deflate).toBe(true);
+    expect(summary.broadcast).toMatch(/^pre-framed broadcast, compressed/);
+    expect(summary.received).toBe(summary.sent * 2);
+    expect(summary.complete).toBe(true);
+    expect(status).toBe(0);
+  });
+
   it('ends early on Ctrl-C (SIGINT) with a complete summary and exit code 0', async () => {
     const child = spawn(process.execPath, [join(root, 'bin', 'wsframe.mjs'), 'demo', '--impl', 'ws', '--duration', '60', '--subscribers', '2', '--rate', '1000', '--json'], {
       cwd: root,

@@ -21,7 +21,8 @@ const STATUS_TEXT = {
 export function asMarkdown(output) {
   const markdownTable = /^\|.*\|\s*$/m.test(output);
   const boxes = /[┌┐└┘│─]/.test(output);
-  return markdownTable && !boxes ? output : '```text\n' + output + '\n```';
+  // Its headings go below the section's own (### bench/<script>).
+  return markdownTable && !boxes ? output.replace(/^#{1,3} /gm, '#### ') : '```text\n' + output + '\n```';
 }
 
 /** Writes the folder; returns { markdown, charts: file names }. */

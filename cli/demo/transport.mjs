@@ -47,13 +47,13 @@ function deflateFactory(w) {
 
 /**
  * wsframe's pre-framed broadcast (WebSocketServer#publish over its Broadcaster): each tick is
- * framed once, and each turn of the event loop's ticks go to every subscriber in one write.
- * Without compression only: a compressed message is per connection (each has its own context).
+ * framed once, and each turn of the event loop's ticks go to every subscriber in one write. With
+ * permessage-deflate, subscribers that negotiated the same parameters share one compression.
  */
-function publishSubscribe(wss) {
+function publishSubscribe(wss, deflate) {
   wss.on('connection', (ws) => ws.subscribe(TOPIC));
   return {
-    name: 'pre-framed broadcast',
+    name: deflate ? 'pre-framed broadcast, compressed once per parameter group' : 'pre-framed broadcast',
     publish: (text) => wss.publish(TOPIC, text),
     queuedBytes() {
       let n = 0;
@@ -99,7 +99,7 @@ export async function startFeedServer({ impl, deflate }) {
     wss.once('error', reject);
   });
   const { port } = wss.address();
-  const path = w !== undefined && !deflate ? publishSubscribe(wss) : sendLoop(wss);
+  const path = w !== undefined ? publishSubscribe(wss, deflate) : sendLoop(wss);
   return {
     url: `ws://127.0.0.1:${port}`,
     broadcast: path.name,
