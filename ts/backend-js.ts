@@ -9,7 +9,7 @@
 import type { Backend } from './backend.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from './backend.js';
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+import { LITTLE_ENDIAN } from './bytes.js';
 
 /** Inputs shorter than this use the byte loop (see bench/kernels.mjs for the crossover). */
 export const WORD_LOOP_MIN = 96;

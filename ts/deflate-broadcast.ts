@@ -16,6 +16,7 @@
  */
 import type { Broadcaster, FrameSink, PublishOptions } from './broadcast.js';
 import { PreparedFrame, prepare } from './prepare.js';
+import { bytesOf } from './writer.js';
 import type { MessageData } from './writer.js';
 import type { Extension } from './extension.js';
 import { DeflateExtension } from './deflate-extension.js';
@@ -143,7 +144,7 @@ export function publishRouted(b: Broadcaster, topic: string, data: MessageData |
         n += b.publish(group.topic, data, opts);
         continue;
       }
-      bytes ??= typeof data === 'string' ? data : toBytes(data);
+      bytes ??= typeof data === 'string' ? data : bytesOf(data, 'data');
       const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
       if (size < group.threshold) {
         n += b.publish(group.topic, data, opts);
@@ -160,12 +161,6 @@ export function publishRouted(b: Broadcaster, topic: string, data: MessageData |
     n += own.size;
   }
   return n;
-}
-
-function toBytes(data: Exclude<MessageData, string>): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  return new Uint8Array(data as ArrayBuffer);
 }
 
 /** A message the connection is still encoding (compressing), or a frame waiting behind one. */

@@ -27,7 +27,7 @@ Object.setPrototypeOf(SlabBuffer.prototype, Buffer.prototype);
  */
 export type SlabBytes = Buffer & { utf8Write(str: string, offset: number, maxBytes: number): number };
 
-export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+export { LITTLE_ENDIAN } from './bytes.js';
 
 export class Slab {
   /** The current slab: bytes (a Buffer), the same memory as 32-bit words, and the first free byte. */

@@ -4,10 +4,19 @@
  * conformance tests. Both sides are written against these types.
  */
 import type { WsFrameError } from './errors.js';
+import { wsError } from './errors.js';
 import type { BackendName } from './backend.js';
 
 /** A server reads masked frames and writes unmasked ones; a client the reverse (RFC 6455 §5.1). */
 export type Role = 'server' | 'client';
+
+/** The `role` option of the reader and the writer, checked the same way for both. */
+export function checkRole(role: unknown, name = 'role'): Role {
+  if (role !== 'server' && role !== 'client') {
+    throw wsError('ERR_INVALID_ARG_VALUE', `The "${name}" option must be 'server' or 'client'. Received ${String(role)}`);
+  }
+  return role;
+}
 
 export const OPCODE = {
   CONTINUATION: 0x0,

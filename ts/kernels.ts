@@ -7,6 +7,7 @@ import { UTF8_ACCEPT, UTF8_REJECT } from './backend.js';
 import type { Backend } from './backend.js';
 import { maskBytes, rotateKey, utf8DfaFrom, utf8StreamJs } from './backend-js.js';
 import { invalidArgType, outOfRange } from './errors.js';
+import { bytesOf } from './bytes.js';
 import { active, tuning } from './select.js';
 import { isUtf8 as nodeIsUtf8 } from 'node:buffer';
 
@@ -81,16 +82,6 @@ export function unmask(buffer: Uint8Array, key: MaskKey, phase = 0): void {
   const k = keyOf(key, phase);
   if (buffer.length < tuning.unmaskJsBelow) maskBytes(buffer, k, buffer, 0, buffer.length);
   else active.unmask(buffer, k);
-}
-
-/** Any binary input as a Uint8Array view (no copy); throws a TypeError for anything else. */
-function bytesOf(input: unknown, name: string): Uint8Array {
-  if (input instanceof Uint8Array) return input;
-  if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  if (input instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && input instanceof SharedArrayBuffer)) {
-    return new Uint8Array(input);
-  }
-  throw invalidArgType(name, 'an instance of Buffer, TypedArray, DataView or ArrayBuffer', input);
 }
 
 /** True when `input` is complete, valid UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */

@@ -6,7 +6,7 @@
 import { CLASS, TRANSITION } from './backend-js.js';
 import { UTF8_REJECT } from './backend.js';
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+import { LITTLE_ENDIAN } from './bytes.js';
 
 /**
  * Unmasks `b[s, e)` in place with `key` (little-endian u32, key byte 0 applies at `s`) and returns

@@ -4,6 +4,7 @@
  */
 import { invalidArgType, outOfRange } from './errors.js';
 import type { ReaderHandlers, ReaderOptions } from './frame-types.js';
+import { checkRole } from './frame-types.js';
 
 /** 100 MiB, ws's default maxPayload. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 100 * 1024 * 1024;
@@ -30,9 +31,7 @@ function limit(name: string, value: number | undefined, fallback: number): numbe
 
 export function resolveReaderOptions(options: ReaderOptions, handlers: ReaderHandlers): ResolvedReaderOptions {
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'an object', options);
-  if (options.role !== 'server' && options.role !== 'client') {
-    throw invalidArgType('options.role', "'server' or 'client'", options.role);
-  }
+  checkRole(options.role, 'options.role');
   if (options.textAs !== undefined && options.textAs !== 'string' && options.textAs !== 'bytes') {
     throw invalidArgType('options.textAs', "'string' or 'bytes'", options.textAs);
   }

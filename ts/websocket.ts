@@ -17,7 +17,7 @@ import { isValidCloseCode } from './close-codes.js';
 import { connectClient } from './client-connect.js';
 import type { ClientAttempt } from './client-connect.js';
 import { ConnectQueue, defaultConnectQueue } from './connect-queue.js';
-import { invalidArgType, outOfRange, wsError } from './errors.js';
+import { outOfRange, wsError } from './errors.js';
 import type { WsFrameError } from './errors.js';
 import { addEventListener, getAttribute, removeEventListener, setAttribute } from './event-target.js';
 import type { WsEventListener, WsEventType } from './event-target.js';
@@ -29,7 +29,7 @@ import { checkProtocols, generateKey, parseWsUrl } from './handshake-client.js';
 import { parseProxy } from './proxy.js';
 import type { ProxyOptions } from './proxy.js';
 import { FrameReader } from './reader.js';
-import { FrameWriter } from './writer.js';
+import { FrameWriter, bytesOf } from './writer.js';
 import { OutBatch } from './out-batch.js';
 import type { Broadcaster, FrameSink, PublishOptions } from './broadcast.js';
 import { PreparedFrame } from './prepare.js';
@@ -121,11 +121,8 @@ const EMPTY = Buffer.alloc(0);
 
 function toBytes(data: Data): Uint8Array | string {
   if (typeof data === 'string') return data;
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (typeof data === 'number') return String(data);
-  throw invalidArgType('data', 'a string, Buffer, ArrayBuffer or ArrayBufferView', data);
+  if (typeof data === 'number') return String(data); // as ws does
+  return bytesOf(data, 'data');
 }
 
 function asBuffer(u8: Uint8Array): Buffer {

@@ -8,7 +8,7 @@
  * (write both with writev, or cork/uncork), and the caller must not modify it until it is written.
  */
 import type { EncodedFrames, Role, SendOptions, WriterOptions } from './frame-types.js';
-import { OPCODE } from './frame-types.js';
+import { OPCODE, checkRole } from './frame-types.js';
 import { invalidArgType, outOfRange, wsError } from './errors.js';
 import { isValidCloseCode } from './close-codes.js';
 import { pooledMaskKey } from './mask-keys.js';
@@ -17,6 +17,7 @@ import {
   FIN, RSV1, SLAB_BYTES_MAX, SLAB_SIZE, SLAB_TEXT_MAX_UNITS,
   appendServerBytes, lengthFieldSize, putHeader, putKey,
 } from './frame-encode.js';
+import { bytesOf as viewOf } from './bytes.js';
 import { maskBytes, xorWords } from './backend-js.js';
 import { active } from './select.js';
 import { isValidUtf8 } from './kernels.js';
@@ -29,21 +30,9 @@ const WORD_MASK_MAX = 512;
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 
-/** Any binary input as a Uint8Array view (no copy), or a TypeError. */
+/** Message data as bytes (no copy), or a TypeError that says strings are accepted too. */
 export function bytesOf(data: unknown, name: string): Uint8Array {
-  if (data instanceof Uint8Array) return data;
-  if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && data instanceof SharedArrayBuffer)) {
-    return new Uint8Array(data);
-  }
-  throw invalidArgType(name, 'a string, Buffer, TypedArray, DataView or ArrayBuffer', data);
-}
-
-function checkRole(role: unknown): Role {
-  if (role !== 'server' && role !== 'client') {
-    throw wsError('ERR_INVALID_ARG_VALUE', `The "role" option must be 'server' or 'client'. Received ${String(role)}`);
-  }
-  return role;
+  return viewOf(data, name, 'a string, Buffer, TypedArray, DataView or ArrayBuffer');
 }
 
 // One slab and one scratch for every writer in the process. A writer runs synchronously and calls
