@@ -7,7 +7,7 @@
 // its own child process (WSFRAME_BACKEND set for it) so that no column's code shapes another's JIT
 // state. Per backend: "loop" is the JS byte loop / DFA the drop-in uses for small inputs, "call" is
 // the backend kernel called directly, "drop-in" is the module as shipped (argument checks
-// included). The loop/call crossover gives the thresholds in ts/dropin/thresholds.ts. ws's own
+// included). The loop/call crossover informs the shared thresholds in ts/select.ts (TUNING). ws's own
 // loops come from ws's lib/buffer-util.js and validation.js with bufferutil and isUtf8 hidden.
 import { createRequire } from 'node:module';
 import { execFileSync, execSync } from 'node:child_process';
@@ -92,7 +92,7 @@ if (childArg !== -1) {
   await runChild(process.argv[childArg + 1]);
 } else {
   const wsframe = require('../dist/cjs/index.js');
-  const { DROPIN_THRESHOLDS } = require('../dist/cjs/dropin/thresholds.js');
+  const { TUNING } = require('../dist/cjs/select.js');
   const backends = wsframe.backendStatus().filter((s) => s.available);
   const columns = ['ws JS', 'originals', 'buffer.isUtf8'];
   for (const b of backends) columns.push(`${b.name} loop`, `${b.name} call`, `${b.name} drop-in`);
@@ -121,6 +121,6 @@ if (childArg !== -1) {
   } catch {}
   console.log(`# wsframe drop-in kernels${quick ? ' (--quick)' : ''}\n`);
   console.log(`command: node bench/dropin-kernels.mjs${quick ? ' --quick' : ''}; machine: ${model}, ${os.cpus().length} cores; node ${process.version}; backends: ${backends.map((s) => `${s.name}/${s.variant}`).join(', ')}`);
-  console.log(`shipped thresholds: ${JSON.stringify(DROPIN_THRESHOLDS)}`);
+  console.log(`shipped thresholds (ts/select.ts TUNING): ${JSON.stringify(TUNING)}`);
   console.log(lines.join('\n'));
 }

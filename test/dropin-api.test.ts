@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bufferutil from '../ts/dropin/bufferutil.js';
 import isValidUTF8 from '../ts/dropin/utf-8-validate.js';
-import { DROPIN_THRESHOLDS } from '../ts/dropin/thresholds.js';
-import { backendStatus, useBackend } from '../ts/select.js';
+import { TUNING, backendStatus, useBackend } from '../ts/select.js';
 import { activeBackend } from '../ts/index.js';
 import { INVALID_SEQUENCES, VALID_BOUNDARIES, prng, randomBytes, randomUtf8, withSequence } from './reference.js';
 import { ROOT, assertBuilt, runNode } from './dropin-project.js';
@@ -62,10 +61,10 @@ describe('module shapes (the built CommonJS and ESM entries users load)', () => 
   });
 });
 
-// Every size class of the kernels plus each drop-in threshold and its neighbours.
-const thresholdSizes = Object.values(DROPIN_THRESHOLDS).flatMap((t) => [t.maskJsBelow, t.unmaskJsBelow, t.utf8JsBelow, t.utf8NodeFrom]);
+// Every size class of the kernels plus each dispatch threshold and its neighbours.
+const thresholdSizes = Object.values(TUNING).flatMap((t) => [t.maskJsBelow, t.unmaskJsBelow, t.utf8JsBelow, t.utf8NodeFrom]);
 const LENGTHS = [...new Set([0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 23, 24, 25, 31, 32, 33, 47, 48, 49, 63, 64, 65, 95, 96, 97, 127, 128, 129, 255, 256, 257, 1000, 4099,
-  ...thresholdSizes.filter(Number.isFinite).flatMap((n) => [n - 1, n, n + 1])])].sort((a, b) => a - b);
+  ...thresholdSizes.filter(Number.isFinite).flatMap((n) => [n - 1, n, n + 1])])].filter((n) => n >= 0).sort((a, b) => a - b);
 
 /** `n` bytes starting `align` bytes into a fresh ArrayBuffer (so alignment is known). */
 function at(align: number, n: number, fill?: Uint8Array): Buffer {

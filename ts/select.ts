@@ -40,15 +40,18 @@ export interface Tuning {
   utf8NodeFrom: number;
 }
 
-// From bench/kernels.mjs (CPU-time clock, docs/DESIGN.md): the JS byte loop beats an N-API or WASM
-// call below ~48 B when masking into a separate output and ~64 B in place (at 125 B native masks
-// 2.6x faster than the JS loop, WASM's copy path 2.7x); Node's own buffer.isUtf8 (simdutf) beats every one-shot validator of ours from
-// ~32 B up (below that kernels.ts scans ASCII in JS first) to 1 KiB and on mixed text at every size, so one-shot validation uses it from 20 B.
-// The backends' UTF-8 kernels remain the engines of streaming validation (Utf8Validator, reader).
-const TUNING: Record<BackendName, Tuning> = {
-  native: { maskJsBelow: 48, unmaskJsBelow: 64, utf8JsBelow: 32, utf8NodeFrom: 32 },
-  wasm: { maskJsBelow: 48, unmaskJsBelow: 64, utf8JsBelow: 32, utf8NodeFrom: 32 },
-  js: { maskJsBelow: Infinity, unmaskJsBelow: Infinity, utf8JsBelow: 32, utf8NodeFrom: 32 },
+// One table for the kernels API and the drop-in modules (ts/dropin/). Masking: below 64 B the JS
+// byte loop beats an N-API or WASM call in every measurement made here; between 64 and ~160 B they
+// disagree (bench/dropin-kernels.mjs, one process per column: the loop wins up to ~150 B;
+// bench/kernels.mjs --cpu, one process: native is 2.6x the loop at 125 B), so the cut is where all
+// agree. UTF-8: Node's buffer.isUtf8 (simdutf) beats every one-shot validator of ours from ~32 B
+// on mixed text, and below that kernels.ts scans ASCII in JS first. The backends' UTF-8 kernels
+// remain the engines of streaming validation (Utf8Validator, reader).
+export const TUNING: Readonly<Record<BackendName, Readonly<Tuning>>> = {
+  native: { maskJsBelow: 64, unmaskJsBelow: 64, utf8JsBelow: 32, utf8NodeFrom: 32 },
+  wasm: { maskJsBelow: 64, unmaskJsBelow: 64, utf8JsBelow: 32, utf8NodeFrom: 32 },
+  // The JS backend's own mask/unmask choose between the byte and the word loop by size.
+  js: { maskJsBelow: 0, unmaskJsBelow: 0, utf8JsBelow: 32, utf8NodeFrom: 32 },
 };
 
 const loaded = new Map<BackendName, Backend>();

@@ -6,9 +6,8 @@
  */
 import { maskBytes } from '../backend-js.js';
 import { outOfRange } from '../errors.js';
-import { active } from '../select.js';
+import { active, tuning } from '../select.js';
 import { isIndex, keyOf, viewBytes } from './args.js';
-import { thresholds } from './thresholds.js';
 
 /**
  * `output[offset + i] = source[i] ^ mask[i & 3]` for `0 <= i < length`. `source` and `output` may
@@ -27,7 +26,7 @@ function mask(source: ArrayBufferView, mask: ArrayBufferView, output: ArrayBuffe
   if (offset + length > out.length) {
     throw outOfRange('offset + length', `<= output.length (${out.length})`, offset + length);
   }
-  if (length < thresholds().maskJsBelow) maskBytes(src, key, out, offset, length);
+  if (length < tuning.maskJsBelow) maskBytes(src, key, out, offset, length);
   else active.mask(src, key, out, offset, length);
 }
 
@@ -35,7 +34,7 @@ function mask(source: ArrayBufferView, mask: ArrayBufferView, output: ArrayBuffe
 function unmask(buffer: ArrayBufferView, mask: ArrayBufferView): void {
   const buf = viewBytes(buffer, 'buffer');
   const key = keyOf(mask);
-  if (buf.length < thresholds().unmaskJsBelow) maskBytes(buf, key, buf, 0, buf.length);
+  if (buf.length < tuning.unmaskJsBelow) maskBytes(buf, key, buf, 0, buf.length);
   else active.unmask(buf, key);
 }
 
