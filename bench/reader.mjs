@@ -6,7 +6,9 @@
 // so the stream is restored from a pristine copy before each iteration, outside the timed part.
 // Rows: ws Receiver; wsframe push(chunk) (views into the chunks, like ws); wsframe through
 // receiveBuffer()/received(n) (the socket path: each chunk is first copied into the reader's own
-// buffer, standing in for the socket's read, and payloads handed out are copies).
+// buffer, standing in for the socket's read, and payloads handed out are copies). The two large
+// cases add a 'floor' row: only the memory work any reader delivering owned messages must do
+// (no parsing, unmasking or validation), which bounds the ratio any reader can reach over ws.
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
@@ -68,6 +70,7 @@ const CASES = [
   {
     id: '64 KiB binary, masked, server', messages: Math.max(50, 1000 / scale), server: true, payload: 64 * KiB,
     build: (m) => { const p = binary(64 * KiB, 2); return Array.from({ length: m }, () => frame(2, p, true)); },
+    floor: ['floor: copy to a new Buffer', floorCopy],
   },
   {
     id: '16 KiB text in 4 fragments, masked, server', messages: 10_000 / scale, server: true, payload: 16 * KiB,
@@ -78,12 +81,52 @@ const CASES = [
         frame(0, text.subarray(2 * q, 3 * q), true, false), frame(0, text.subarray(3 * q), true, true)];
       return Array.from({ length: m }, () => frames).flat();
     },
+    floor: ['floor: gather + decode', floorDecode],
   },
   {
     id: '64 B text (JSON ticks), unmasked, client', messages: 1_000_000 / scale, server: false, payload: 64,
     build: (m) => Array.from({ length: m }, (_, i) => frame(1, tick(i), false)),
   },
 ];
+
+/**
+ * [start, end, fin] of every payload in a stream of frames built by frame(), found once, untimed.
+ * The floor rows use it: they do only what any reader delivering owned messages must do, with
+ * no parsing, unmasking or validation at all, so they bound what a reader can reach here.
+ */
+function payloadSpans(stream) {
+  const spans = [];
+  for (let p = 0; p < stream.length;) {
+    const fin = stream[p] >= 0x80;
+    let n = stream[p + 1] & 0x7f;
+    const masked = stream[p + 1] >= 0x80;
+    let h = 2;
+    if (n === 126) { n = stream.readUInt16BE(p + 2); h = 4; } else if (n === 127) { n = Number(stream.readBigUInt64BE(p + 2)); h = 10; }
+    const s = p + h + (masked ? 4 : 0);
+    spans.push([s, s + n, fin]);
+    p = s + n;
+  }
+  return spans;
+}
+/** Each message's payload copied into memory of its own (as a reader must when a frame spans two reads). */
+function floorCopy(work, spans) {
+  for (const [s, e] of spans) {
+    const out = Buffer.allocUnsafe(e - s);
+    work.copy(out, 0, s, e);
+    received++;
+  }
+}
+/** Each message's fragments copied into one reused buffer and decoded to a string once. */
+let gather = Buffer.alloc(0);
+function floorDecode(work, spans) {
+  let n = 0;
+  for (const [s, e, fin] of spans) {
+    if (gather.length < n + e - s) { const g = Buffer.allocUnsafe(2 * (n + e - s)); gather.copy(g, 0, 0, n); gather = g; }
+    n += work.copy(gather, n, s, e);
+    if (fin) { sink ^= gather.latin1Slice(0, n).length; n = 0; received++; }
+  }
+}
+let sink = 0;
 
 function prepare(c) {
   const pristine = Buffer.concat(c.build(c.messages));
@@ -133,7 +176,9 @@ for (const c of CASES) {
   const { pristine, work, chunks } = prepare(c);
   const bench = new Bench({ time: quick ? 300 : 3000, iterations: quick ? 3 : 10, warmupIterations: quick ? 1 : 3, warmupTime: quick ? 50 : 500 });
   const restore = () => { work.set(pristine); received = 0; };
-  for (const [name, fn] of ROWS) {
+  const rows = c.floor === undefined ? ROWS : [...ROWS, [c.floor[0], () => c.floor[1](work, spans)]];
+  const spans = c.floor === undefined ? [] : payloadSpans(pristine);
+  for (const [name, fn] of rows) {
     bench.add(name, () => fn(c, chunks), {
       beforeEach: restore,
       afterEach: () => { if (received !== c.messages) throw new Error(`${name}: ${received} messages, expected ${c.messages}`); },
@@ -141,7 +186,7 @@ for (const c of CASES) {
   }
   await bench.run();
   const ws = bench.getTask('ws Receiver').result.latency.p50;
-  for (const [name] of ROWS) {
+  for (const [name] of rows) {
     const task = bench.getTask(name);
     if (task.result.error) throw task.result.error;
     const ms = task.result.latency.p50;
