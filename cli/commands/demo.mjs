@@ -117,7 +117,7 @@ export function summaryText(s) {
     `  sent       ${count(s.sent)} ticks (${count(s.sent / s.seconds)}/s), ${bytes(s.sentBytes)} of JSON`,
     `  received   ${count(s.received)} of ${count(s.expected)} deliveries (${count(s.received / (s.seconds + s.drainSeconds))}/s), ${bytes(s.receivedBytes)}`,
     `  check      ${verdict}`,
-    `  latency    p50 ${micros(s.latencyUs.p50)} · p99 ${micros(s.latencyUs.p99)} · max ${micros(s.latencyUs.max)} (send to parse, ${count(s.latencyUs.samples)} samples${s.latencyUs.warmupSeconds > 0 ? ` after the first ${s.latencyUs.warmupSeconds} s` : ''})`,
+    `  latency    p50 ${micros(s.latencyUs.p50)} · p99 ${micros(s.latencyUs.p99)} · max ${micros(s.latencyUs.max)} (burst to parse, ${count(s.latencyUs.samples)} samples${s.latencyUs.warmupSeconds > 0 ? ` after the first ${s.latencyUs.warmupSeconds} s` : ''})`,
     `  drain      ${micros(s.drainSeconds * 1e6)} after publishing stopped`,
     `  cpu        feed ${micros(s.feedCpuUs / Math.max(1, s.received))} · subscribers ${micros(s.subscriberCpuUs / Math.max(1, s.received))} per delivery (${(s.feedCpuUs / 1e4 / (s.seconds + s.drainSeconds)).toFixed(0)} % and ${(s.subscriberCpuUs / 1e4 / (s.seconds + s.drainSeconds)).toFixed(0)} % of a core)`,
     `  memory     feed peak rss ${bytes(s.feedPeakRss)} · subscriber process peak rss ${bytes(s.subscriberPeakRss)}`,

@@ -109,8 +109,12 @@ export async function runDemo(o, { view = new LiveView(), interval = 250, signal
       while (slots < due && !stopped && performance.now() < budgetEnd) {
         slots++;
         const n = schedule.nextSlot();
+        // A slot's ticks are a burst that is all there at once: each carries the burst's start
+        // time, so latency includes the feed's own time to send the burst (a send loop that takes
+        // 5 ms over a burst delays its last ticks by 5 ms, which a per-tick stamp would hide).
+        const burstUs = nowUs();
         for (let i = 0; i < n; i++) {
-          const text = gen.next(seq++, nowUs());
+          const text = gen.next(seq++, burstUs);
           sentBytes += text.length;
           server.publish(text);
         }
