@@ -6,14 +6,14 @@
 //               server sees the same arrivals, so server CPU per echo compares like with like
 //   latency:    1 client × 1 message in flight
 //
-// Variants, in one run: ws server (bufferutil) + ws clients; wsframe server + ws clients; wsframe
-// server + wsframe clients. Reports round trips/s, server CPU µs per echo, client CPU µs per round
-// trip, p50/p99 round-trip latency, and the read/write system calls per echo on each side (from
-// /proc/self/io: they explain most of the CPU at these sizes). Bounded: `--seconds` per measurement (default 5) after a
+// Variants, in one run: each server (ws with bufferutil, wsframe) with each kind of clients.
+// Reports round trips/s, server CPU µs per echo, client CPU µs per round trip, p50/p99 round-trip
+// latency, and the read/write system calls per echo on each side (from /proc/self/io: they explain
+// most of the CPU at these sizes). Bounded: `--seconds` per measurement (default 5) after a
 // warm-up; `--quick`: 1 s, 10 clients. Run after `npm run build` (uses dist/cjs).
 //
 //   node bench/echo.mjs [--quick] [--seconds N] [--clients N] [--inflight N] [--rate R] [--rounds N]
-//                       [--only ws/ws,wsframe/ws,wsframe/wsframe] [--no-throughput|--no-rate|--no-latency]
+//                       [--only ws/ws,wsframe/ws,ws/wsframe,wsframe/wsframe] [--no-throughput|--no-rate|--no-latency]
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -249,7 +249,7 @@ async function main() {
   const warmupMs = quick ? 300 : 1000;
   // --only server/clients[,server/clients…] runs a subset (e.g. for profiling one side).
   const onlyAt = process.argv.indexOf('--only');
-  const variants = (onlyAt >= 0 ? process.argv[onlyAt + 1].split(',') : ['ws/ws', 'wsframe/ws', 'wsframe/wsframe']).map((v) => v.split('/'));
+  const variants = (onlyAt >= 0 ? process.argv[onlyAt + 1].split(',') : ['ws/ws', 'wsframe/ws', 'ws/wsframe', 'wsframe/wsframe']).map((v) => v.split('/'));
   const rate = arg('rate', quick ? 5000 : 40000);
   const modes = ['throughput', 'rate', 'latency'].filter((m) => !process.argv.includes(`--no-${m}`));
   const wsframe = require('../dist/cjs/index.js');
@@ -285,14 +285,24 @@ async function main() {
     }
   }
   console.table(rows);
-  const base = (mode) => rows.find((r) => r.mode.startsWith(mode) && r.server === 'ws' && r.clients === 'ws');
-  for (const r of rows) {
-    const b = base(r.mode.split(' ')[0]);
-    if (b === undefined || r === b) continue;
-    console.log(
-      `${r.mode.padEnd(18)} ${r.server}/${r.clients} vs ws/ws: rt/s ×${(r['rt/s'] / b['rt/s']).toFixed(2)}, ` +
-        `server CPU/echo ×${(r['server µs/echo'] / b['server µs/echo']).toFixed(2)}, p99 ×${(r['p99 ms'] / b['p99 ms']).toFixed(2)}`,
-    );
+  // Ratios: each server against ws's server with the same clients, and wsframe on both sides
+  // against ws on both sides.
+  const find = (mode, server, clients) => rows.find((r) => r.mode === mode && r.server === server && r.clients === clients);
+  const pairs = [
+    ['wsframe', 'ws', 'ws', 'ws'],
+    ['wsframe', 'wsframe', 'ws', 'wsframe'],
+    ['wsframe', 'wsframe', 'ws', 'ws'],
+  ];
+  for (const mode of [...new Set(rows.map((r) => r.mode))]) {
+    for (const [s1, c1, s0, c0] of pairs) {
+      const r = find(mode, s1, c1);
+      const b = find(mode, s0, c0);
+      if (r === undefined || b === undefined) continue;
+      console.log(
+        `${mode.padEnd(18)} ${s1}/${c1} vs ${s0}/${c0}: rt/s ×${(r['rt/s'] / b['rt/s']).toFixed(2)}, ` +
+          `server CPU/echo ×${(r['server µs/echo'] / b['server µs/echo']).toFixed(2)}, p50 ×${(r['p50 ms'] / b['p50 ms']).toFixed(2)}, p99 ×${(r['p99 ms'] / b['p99 ms']).toFixed(2)}`,
+      );
+    }
   }
 }
 
