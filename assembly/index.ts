@@ -28,41 +28,56 @@ export function heapBase(): usize {
 // Masking (RFC 6455 §5.3): dst[i] = src[i] ^ keyByte(i & 3), keyByte(j) = (key >>> 8j) & 0xff.
 // Loads and stores are unaligned-safe in WebAssembly; src == dst (in place) is supported because
 // every block is loaded before it is stored. Every wide step advances by a multiple of 4, so the
-// key needs no rotation until the byte tail.
+// key needs no rotation until the byte tail. Returns nonzero when some byte written has bit 7 set
+// (not ASCII): the OR rides along in registers, as in the native kernels.
 
-export function mask(src: usize, dst: usize, len: usize, key: u32): void {
+export function mask(src: usize, dst: usize, len: usize, key: u32): u32 {
   let i: usize = 0;
+  let high: u32 = 0;
   if (len >= 16) {
     const k = i32x4.splat(<i32>key);
+    let acc = i32x4.splat(0);
     while (i + 64 <= len) {
-      const a = v128.load(src + i);
-      const b = v128.load(src + i, 16);
-      const c = v128.load(src + i, 32);
-      const d = v128.load(src + i, 48);
-      v128.store(dst + i, v128.xor(a, k));
-      v128.store(dst + i, v128.xor(b, k), 16);
-      v128.store(dst + i, v128.xor(c, k), 32);
-      v128.store(dst + i, v128.xor(d, k), 48);
+      const a = v128.xor(v128.load(src + i), k);
+      const b = v128.xor(v128.load(src + i, 16), k);
+      const c = v128.xor(v128.load(src + i, 32), k);
+      const d = v128.xor(v128.load(src + i, 48), k);
+      v128.store(dst + i, a);
+      v128.store(dst + i, b, 16);
+      v128.store(dst + i, c, 32);
+      v128.store(dst + i, d, 48);
+      acc = v128.or(acc, v128.or(v128.or(a, b), v128.or(c, d)));
       i += 64;
     }
     while (i + 16 <= len) {
-      v128.store(dst + i, v128.xor(v128.load(src + i), k));
+      const a = v128.xor(v128.load(src + i), k);
+      v128.store(dst + i, a);
+      acc = v128.or(acc, a);
       i += 16;
     }
+    high = <u32>i8x16.bitmask(acc);
   }
+  let tail: u64 = 0;
   if (i + 8 <= len) {
     const k64 = (<u64>key << 32) | <u64>key;
-    store<u64>(dst + i, load<u64>(src + i) ^ k64);
+    const w = load<u64>(src + i) ^ k64;
+    store<u64>(dst + i, w);
+    tail = w;
     i += 8;
   }
   if (i + 4 <= len) {
-    store<u32>(dst + i, load<u32>(src + i) ^ key);
+    const w = load<u32>(src + i) ^ key;
+    store<u32>(dst + i, w);
+    tail |= <u64>w;
     i += 4;
   }
   while (i < len) {
-    store<u8>(dst + i, load<u8>(src + i) ^ <u8>(key >>> (<u32>(i & 3) << 3)));
+    const b = load<u8>(src + i) ^ <u8>(key >>> (<u32>(i & 3) << 3));
+    store<u8>(dst + i, b);
+    tail |= <u64>b;
     i++;
   }
+  return high | <u32>((tail & 0x8080808080808080) != 0);
 }
 
 // ---------------------------------------------------------------------------------------------

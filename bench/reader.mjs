@@ -68,6 +68,12 @@ const CASES = [
     build: (m) => { const p = binary(KiB, 1); return Array.from({ length: m }, () => frame(2, p, true)); },
   },
   {
+    // Not one of the cases: JSON messages of a few KiB are common, and here validation and
+    // decoding calls, not bytes, set the cost.
+    id: '2 KiB text (JSON), masked, server', messages: 100_000 / scale, server: true, payload: 2 * KiB,
+    build: (m) => { const t = Buffer.from('{"k":"v","n":12345}'.repeat(200).slice(0, 2 * KiB)); const f = frame(1, t, true); return Array.from({ length: m }, () => f); },
+  },
+  {
     id: '64 KiB binary, masked, server', messages: Math.max(50, 1000 / scale), server: true, payload: 64 * KiB,
     build: (m) => { const p = binary(64 * KiB, 2); return Array.from({ length: m }, () => frame(2, p, true)); },
     floor: ['floor: copy to a new Buffer', floorCopy],

@@ -6,19 +6,27 @@
 #include <string.h>
 #include "wsf.h"
 
-void wsf_mask_neon(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
+uint32_t wsf_mask_neon(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
   const uint8x16_t k = vreinterpretq_u8_u32(vdupq_n_u32(key));
+  uint8x16_t acc = vdupq_n_u8(0);
   size_t i = 0;
   for (; i + 64 <= len; i += 64) {
-    uint8x16_t a = vld1q_u8(src + i), b = vld1q_u8(src + i + 16);
-    uint8x16_t c = vld1q_u8(src + i + 32), d = vld1q_u8(src + i + 48);
-    vst1q_u8(dst + i, veorq_u8(a, k));
-    vst1q_u8(dst + i + 16, veorq_u8(b, k));
-    vst1q_u8(dst + i + 32, veorq_u8(c, k));
-    vst1q_u8(dst + i + 48, veorq_u8(d, k));
+    uint8x16_t a = veorq_u8(vld1q_u8(src + i), k), b = veorq_u8(vld1q_u8(src + i + 16), k);
+    uint8x16_t c = veorq_u8(vld1q_u8(src + i + 32), k), d = veorq_u8(vld1q_u8(src + i + 48), k);
+    vst1q_u8(dst + i, a);
+    vst1q_u8(dst + i + 16, b);
+    vst1q_u8(dst + i + 32, c);
+    vst1q_u8(dst + i + 48, d);
+    acc = vorrq_u8(acc, vorrq_u8(vorrq_u8(a, b), vorrq_u8(c, d)));
   }
-  for (; i + 16 <= len; i += 16) vst1q_u8(dst + i, veorq_u8(vld1q_u8(src + i), k));
-  if (i < len) wsf_mask_scalar(src + i, dst + i, len - i, key);
+  for (; i + 16 <= len; i += 16) {
+    uint8x16_t a = veorq_u8(vld1q_u8(src + i), k);
+    vst1q_u8(dst + i, a);
+    acc = vorrq_u8(acc, a);
+  }
+  uint32_t high = vmaxvq_u8(acc) >= 0x80;
+  if (i < len) high |= wsf_mask_scalar(src + i, dst + i, len - i, key);
+  return high;
 }
 
 static inline uint8x16_t nibble_errors(uint8x16_t cur, uint8x16_t prev, uint8x16_t t_ph, uint8x16_t t_pl,

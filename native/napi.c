@@ -9,7 +9,7 @@
 #include "wsf.h"
 
 /* Bumped when the exported functions change, so the JS loader can reject a stale binary. */
-#define WSF_ADDON_ABI 1
+#define WSF_ADDON_ABI 2
 
 static napi_value fail(napi_env env, int kind, const char *code, const char *msg) {
   /* If throwing itself fails an exception is already pending: returning is all we can do. */
@@ -102,7 +102,8 @@ static napi_value js_mask(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* unmask(buffer, key): buffer[i] ^= keyByte(i & 3). */
+/* unmask(buffer, key): buffer[i] ^= keyByte(i & 3); returns true when every resulting byte is
+   ASCII (< 0x80), which a reader uses to skip UTF-8 validation and decode text as latin1. */
 static napi_value js_unmask(napi_env env, napi_callback_info info) {
   GET_ARGS(env, info, 2, argv)
   uint8_t *buf;
@@ -111,8 +112,11 @@ static napi_value js_unmask(napi_env env, napi_callback_info info) {
   if (!get_bytes(env, argv[0], &buf, &len))
     return TYPE_ERR(env, "The \"buffer\" argument must be an instance of Buffer, TypedArray, or DataView");
   if (!get_uint(env, argv[1], 4294967295.0, KEY_TYPE, KEY_RANGE, &key)) return NULL;
-  if (len > 0) wsf_active()->mask(buf, buf, len, (uint32_t)key);
-  return NULL;
+  uint32_t high = len > 0 ? wsf_active()->mask(buf, buf, len, (uint32_t)key) : 0;
+  napi_value result;
+  if (napi_get_boolean(env, high == 0, &result) != napi_ok)
+    return fail(env, 'E', "ERR_INTERNAL", "wsframe: napi_get_boolean failed");
+  return result;
 }
 
 /* isValidUtf8(buffer): boolean. */

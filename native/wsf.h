@@ -36,8 +36,10 @@ enum {
   WSF_UTF8_STATES = 9
 };
 
-/* dst[i] = src[i] ^ keybyte(i & 3); src == dst allowed (unmask). */
-typedef void (*wsf_mask_fn)(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
+/* dst[i] = src[i] ^ keybyte(i & 3); src == dst allowed (unmask). Returns nonzero when some byte
+   written has its high bit set (not ASCII): the OR rides along in registers, so a reader learns
+   whether a text payload is ASCII without a second pass over it. */
+typedef uint32_t (*wsf_mask_fn)(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
 /* 1 when p[0..len) is complete, valid UTF-8; 0 otherwise. */
 typedef int (*wsf_utf8_validate_fn)(const uint8_t *p, size_t len);
 
@@ -49,22 +51,22 @@ typedef struct {
 } wsf_path;
 
 /* Scalar kernels (mask_scalar.c, utf8_dfa.c): every platform. */
-void wsf_mask_scalar(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
+uint32_t wsf_mask_scalar(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
 int wsf_utf8_validate_scalar(const uint8_t *p, size_t len);
 /* One DFA step per byte from `state`; returns WSF_UTF8_REJECT as soon as it is reached. */
 uint32_t wsf_utf8_dfa(uint32_t state, const uint8_t *p, size_t len);
 
 #if defined(__x86_64__) || defined(_M_X64)
 #define WSF_X86 1
-void wsf_mask_sse2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
+uint32_t wsf_mask_sse2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
 int wsf_utf8_validate_ssse3(const uint8_t *p, size_t len);
-void wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
+uint32_t wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
 int wsf_utf8_validate_avx2(const uint8_t *p, size_t len);
 #endif
 
 #if defined(__aarch64__) || defined(_M_ARM64)
 #define WSF_ARM64 1
-void wsf_mask_neon(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
+uint32_t wsf_mask_neon(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key);
 int wsf_utf8_validate_neon(const uint8_t *p, size_t len);
 #endif
 

@@ -12,22 +12,25 @@
 #define WSF_NT_THRESHOLD ((size_t)4 << 20)
 
 /* 128 bytes: four loads, then four stores (src == dst is fine); `stream` is a constant at each
-   call site, so each loop gets its own store instruction. */
-WSF_TARGET("avx2") WSF_INLINE void xor128(const uint8_t *s, uint8_t *d, __m256i k, int stream) {
+   call site, so each loop gets its own store instruction. Returns `acc` ORed with the bytes
+   written. */
+WSF_TARGET("avx2") WSF_INLINE __m256i xor128(const uint8_t *s, uint8_t *d, __m256i k, int stream, __m256i acc) {
   __m256i v[4];
   for (int q = 0; q < 4; q++) v[q] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(s + 32 * q)), k);
   for (int q = 0; q < 4; q++) {
     if (stream) _mm256_stream_si256((__m256i *)(d + 32 * q), v[q]);
     else _mm256_storeu_si256((__m256i *)(d + 32 * q), v[q]);
   }
+  return _mm256_or_si256(acc, _mm256_or_si256(_mm256_or_si256(v[0], v[1]), _mm256_or_si256(v[2], v[3])));
 }
 
-WSF_TARGET("avx2") void wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
+WSF_TARGET("avx2") uint32_t wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
   size_t i = 0;
+  uint32_t lead_bytes = 0;
   if (len >= 512) {
     /* Align the stores: up to 31 single bytes, then rotate the key to the new phase. */
     size_t lead = (size_t)(-(uintptr_t)dst) & 31;
-    for (; i < lead; i++) dst[i] = src[i] ^ (uint8_t)(key >> (8 * (i & 3)));
+    for (; i < lead; i++) lead_bytes |= dst[i] = src[i] ^ (uint8_t)(key >> (8 * (i & 3)));
     unsigned r = 8 * (unsigned)(lead & 3);
     key = r ? (key >> r) | (key << (32 - r)) : key;
   }
@@ -35,21 +38,29 @@ WSF_TARGET("avx2") void wsf_mask_avx2(const uint8_t *src, uint8_t *dst, size_t l
   const uint8_t *s = src + i;
   uint8_t *d = dst + i;
   size_t n = len - i, j = 0;
+  __m256i acc = _mm256_setzero_si256();
   if (n >= WSF_NT_THRESHOLD && (s + n <= d || d + n <= s)) {
     /* Large, separate output: non-temporal stores (d is 32-byte aligned here) skip reading the
        destination lines into the cache, as memcpy does at these sizes. */
-    for (; j + 128 <= n; j += 128) xor128(s + j, d + j, k, 1);
+    for (; j + 128 <= n; j += 128) acc = xor128(s + j, d + j, k, 1, acc);
     _mm_sfence();
   }
-  for (; j + 128 <= n; j += 128) xor128(s + j, d + j, k, 0);
-  for (; j + 32 <= n; j += 32)
-    _mm256_storeu_si256((__m256i *)(d + j), _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(s + j)), k));
+  for (; j + 128 <= n; j += 128) acc = xor128(s + j, d + j, k, 0, acc);
+  for (; j + 32 <= n; j += 32) {
+    __m256i v = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(s + j)), k);
+    _mm256_storeu_si256((__m256i *)(d + j), v);
+    acc = _mm256_or_si256(acc, v);
+  }
+  uint32_t high = (_mm256_movemask_epi8(acc) != 0) | ((lead_bytes & 0x80) != 0);
   if (j + 16 <= n) {
     __m128i k4 = _mm256_castsi256_si128(k);
-    _mm_storeu_si128((__m128i *)(d + j), _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + j)), k4));
+    __m128i v = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(s + j)), k4);
+    _mm_storeu_si128((__m128i *)(d + j), v);
+    high |= _mm_movemask_epi8(v) != 0;
     j += 16;
   }
-  if (j < n) wsf_mask_scalar(s + j, d + j, n - j, key);
+  if (j < n) high |= wsf_mask_scalar(s + j, d + j, n - j, key);
+  return high;
 }
 
 typedef struct {

@@ -8,23 +8,30 @@
 #include <string.h>
 #include "wsf.h"
 
-void wsf_mask_sse2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
+uint32_t wsf_mask_sse2(const uint8_t *src, uint8_t *dst, size_t len, uint32_t key) {
   const __m128i k = _mm_set1_epi32((int)key);
+  __m128i acc = _mm_setzero_si128();
   size_t i = 0;
   for (; i + 64 <= len; i += 64) {
-    __m128i a = _mm_loadu_si128((const __m128i *)(src + i));
-    __m128i b = _mm_loadu_si128((const __m128i *)(src + i + 16));
-    __m128i c = _mm_loadu_si128((const __m128i *)(src + i + 32));
-    __m128i d = _mm_loadu_si128((const __m128i *)(src + i + 48));
-    _mm_storeu_si128((__m128i *)(dst + i), _mm_xor_si128(a, k));
-    _mm_storeu_si128((__m128i *)(dst + i + 16), _mm_xor_si128(b, k));
-    _mm_storeu_si128((__m128i *)(dst + i + 32), _mm_xor_si128(c, k));
-    _mm_storeu_si128((__m128i *)(dst + i + 48), _mm_xor_si128(d, k));
+    __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i)), k);
+    __m128i b = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i + 16)), k);
+    __m128i c = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i + 32)), k);
+    __m128i d = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i + 48)), k);
+    _mm_storeu_si128((__m128i *)(dst + i), a);
+    _mm_storeu_si128((__m128i *)(dst + i + 16), b);
+    _mm_storeu_si128((__m128i *)(dst + i + 32), c);
+    _mm_storeu_si128((__m128i *)(dst + i + 48), d);
+    acc = _mm_or_si128(acc, _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d)));
   }
-  for (; i + 16 <= len; i += 16)
-    _mm_storeu_si128((__m128i *)(dst + i), _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i)), k));
+  for (; i + 16 <= len; i += 16) {
+    __m128i a = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(src + i)), k);
+    _mm_storeu_si128((__m128i *)(dst + i), a);
+    acc = _mm_or_si128(acc, a);
+  }
+  uint32_t high = _mm_movemask_epi8(acc) != 0;
   /* i is a multiple of 4: the key phase is unchanged for the tail. */
-  if (i < len) wsf_mask_scalar(src + i, dst + i, len - i, key);
+  if (i < len) high |= wsf_mask_scalar(src + i, dst + i, len - i, key);
+  return high;
 }
 
 typedef struct {

@@ -121,6 +121,29 @@ describe.each(paths)('mask/unmask on the %s path', (path) => {
     }
   });
 
+  it('unmask reports ASCII: one byte >= 0x80 at every position, lengths 0-300 and large buffers at alignments 0-31', () => {
+    // The plaintext is built here (bytes < 0x80 but one at `hi`), masked by the reference, and the
+    // kernel's answer is checked against `hi`, not against anything the kernel computed.
+    const r = xorshift32(99);
+    const check = (len: number, hi: number, align: number): void => {
+      const plain = new Uint8Array(len);
+      for (let i = 0; i < len; i++) plain[i] = r() & 0x7f;
+      if (hi >= 0) plain[hi] = 0x80 | (r() & 0x7f);
+      const phase = (len ^ hi) & 3;
+      const backing = new Uint8Array(len + align);
+      const buf = backing.subarray(align);
+      buf.set(refMaskKey(plain, 0x5ca1ab1e, phase, len));
+      const ascii = backend.unmask(buf, keyAtPhase(0x5ca1ab1e, phase));
+      if (ascii !== (hi < 0) || Buffer.compare(buf, plain) !== 0) throw new Error(`${path}: unmask len ${len} high byte at ${hi} +${align}: ascii ${ascii}`);
+    };
+    for (let len = 0; len <= 300; len++) for (let hi = -1; hi < len; hi++) check(len, hi, (len + hi) & 7);
+    for (let align = 0; align < 32; align++) {
+      for (const len of [512, 1000, 4093]) {
+        for (const hi of [-1, 0, 30, 31, 32, 33, 127, 128, len - 17, len - 16, len - 1]) check(len, hi, align);
+      }
+    }
+  });
+
   it('buffers past the non-temporal store threshold (4 MiB), separate and in place', () => {
     const len = (4 << 20) + 45;
     const src = new Uint8Array(len + 8);

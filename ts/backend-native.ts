@@ -12,11 +12,11 @@ import type { Backend } from './backend';
 import { UTF8_ACCEPT, UTF8_REJECT } from './backend';
 import { wsError } from './errors';
 
-/** What native/napi.c exports (WSF_ADDON_ABI 1). */
+/** What native/napi.c exports (WSF_ADDON_ABI 2: unmask returns whether the result is ASCII). */
 interface Addon {
   readonly abi: number;
   mask(source: Uint8Array, key: number, output: Uint8Array, offset: number, length: number): void;
-  unmask(buffer: Uint8Array, key: number): void;
+  unmask(buffer: Uint8Array, key: number): boolean;
   isValidUtf8(buffer: Uint8Array): boolean;
   utf8Stream(state: number, chunk: Uint8Array): number;
   path(): string;
@@ -24,7 +24,7 @@ interface Addon {
   paths(): string[];
 }
 
-const ADDON_ABI = 1;
+const ADDON_ABI = 2;
 
 /** The directory holding wsframe's package.json: `dist/cjs/..` once built, `ts/..` under vitest. */
 function packageRoot(): string {
@@ -50,8 +50,11 @@ function keyByte(key: number, i: number): number {
 function selfTest(addon: Addon): string | undefined {
   // Masking: lengths around every vector width and tail, unaligned output, and a fixed vector.
   const fixed = Uint8Array.of(0x01, 0x02, 0x03, 0x04, 0x05, 0xff);
-  addon.unmask(fixed, 0x04030201);
+  const fixedAscii = addon.unmask(fixed, 0x04030201);
   if (fixed.join() !== '0,0,0,0,4,253') return `unmask of a fixed vector gave [${fixed.join()}]`;
+  if (fixedAscii !== false) return `unmask of a fixed vector ending in 0xfd reported ASCII: ${String(fixedAscii)}`;
+  const ascii = new Uint8Array(40).fill(0x41);
+  if (addon.unmask(ascii, 0x01010101) !== true) return 'unmask of 40 ASCII bytes did not report ASCII';
   const key = 0x9e3779b9;
   const src = new Uint8Array(300);
   for (let i = 0; i < src.length; i++) src[i] = (i * 167 + 13) & 0xff;

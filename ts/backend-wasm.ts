@@ -51,8 +51,8 @@ export interface WasmKernelExports {
   scratchSize(): number;
   /** First byte after the module's static data: free for the host to use. */
   heapBase(): number;
-  /** `dst[i] = src[i] ^ keyByte(i & 3)`; src == dst is allowed. */
-  mask(src: number, dst: number, len: number, key: number): void;
+  /** `dst[i] = src[i] ^ keyByte(i & 3)`; src == dst is allowed. Nonzero: a byte written has bit 7 set. */
+  mask(src: number, dst: number, len: number, key: number): number;
   /** 1 when the bytes are complete, valid UTF-8, else 0. */
   utf8Validate(ptr: number, len: number): number;
   /** The DFA state (numbering of ts/backend.ts) after consuming the bytes from `state`. */
@@ -202,21 +202,22 @@ class WasmBackend implements Backend {
     }
   }
 
-  unmask(buffer: Uint8Array, key: number): void {
+  unmask(buffer: Uint8Array, key: number): boolean {
     const buf = this.current();
     const length = buffer.length;
     if (this.shared && buffer.buffer === buf) {
       const ptr = buffer.byteOffset;
-      this.ex.mask(ptr, ptr, length, key);
-      return;
+      return this.ex.mask(ptr, ptr, length, key) === 0;
     }
     const s = this.scratchPtr;
+    let high = 0;
     for (let start = 0; start < length; start += this.scratchLen) {
       const n = Math.min(this.scratchLen, length - start);
       this.copyIn(buffer, start, n);
-      this.ex.mask(s, s, n, key);
+      high |= this.ex.mask(s, s, n, key);
       buffer.set(this.scratchView(n), start);
     }
+    return high === 0;
   }
 
   isValidUtf8(buffer: Uint8Array): boolean {

@@ -474,9 +474,10 @@ export class FrameReader {
         return;
       }
     } else {
+      // The unmask kernel reports whether the result is ASCII: then there is nothing to validate.
       const view = buf.subarray(s, e);
-      if (key !== 0) this.kernels.unmask(view, key);
-      if (!(this.nodeUtf8 ? isUtf8(view) : this.kernels.isValidUtf8(view))) {
+      ascii = key !== 0 && this.kernels.unmask(view, key);
+      if (!ascii && !(this.nodeUtf8 ? isUtf8(view) : this.kernels.isValidUtf8(view))) {
         this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text frame');
         return;
       }
@@ -551,8 +552,7 @@ export class FrameReader {
         this.appendText(buf, s, n, 0);
       } else {
         const view = buf.subarray(s, e);
-        if (key !== 0) this.kernels.unmask(view, key);
-        if (!this.validateView(view)) return;
+        if (!this.validateView(view, key !== 0 && this.kernels.unmask(view, key))) return;
         this.reserveText(n);
         this.textBuf.set(view, this.textLen);
         this.textLen += n;
@@ -577,11 +577,14 @@ export class FrameReader {
     return true;
   }
 
-  /** validatePiece over a whole view, with the backend's streaming kernel. */
-  private validateView(view: Uint8Array): boolean {
+  /**
+   * validatePiece over a whole view, with the backend's streaming kernel. `ascii`: the unmask
+   * kernel already found every byte below 0x80.
+   */
+  private validateView(view: Uint8Array, ascii = false): boolean {
     // Pure ASCII at a character boundary is valid and leaves the state as it is: simdutf's isAscii
     // is cheaper than the streaming validator and tells the final decode it may use latin1.
-    if (this.utf8 === UTF8_ACCEPT && isAscii !== undefined && isAscii(view)) return true;
+    if (this.utf8 === UTF8_ACCEPT && (ascii || (isAscii !== undefined && isAscii(view)))) return true;
     this.textAscii = false;
     const st = this.kernels.utf8Stream(this.utf8, view);
     this.utf8 = st;

@@ -40,12 +40,28 @@ int main(void) {
         uint32_t key = rnd();
         for (size_t i = 0; i < len + 8; i++) src[i] = (uint8_t)rnd();
         memset(dst, 0xa5, sizeof dst);
-        p->mask(src + a, dst + (7 - a), len, key);
+        /* Half the time the output is ASCII but for at most one byte: the returned flag must say
+           whether any byte written has bit 7 set. */
+        long hi = -1;
+        if (len > 0 && rnd() % 2 == 0) {
+          for (size_t i = 0; i < len; i++) src[a + i] = (uint8_t)((src[a + i] & 0x7f) ^ ((key >> (8 * (i & 3))) & 0x80));
+          if (rnd() % 3 != 0) {
+            hi = (long)(rnd() % len);
+            src[a + hi] ^= 0x80;
+          }
+        }
+        uint32_t high = p->mask(src + a, dst + (7 - a), len, key);
+        int want_high = 0;
         for (size_t i = 0; i < len; i++) {
           if (dst[7 - a + i] != (uint8_t)(src[a + i] ^ (key >> (8 * (i & 3))))) {
             printf("%s: mask len %zu align %zu byte %zu\n", p->name, len, a, i);
             return 1;
           }
+          want_high |= dst[7 - a + i] >= 0x80;
+        }
+        if ((high != 0) != want_high) {
+          printf("%s: mask len %zu align %zu high byte at %ld: flag %u, want %d\n", p->name, len, a, hi, high, want_high);
+          return 1;
         }
         if (dst[7 - a + len] != 0xa5) { printf("%s: mask wrote past the end\n", p->name); return 1; }
         checks++;
