@@ -134,7 +134,9 @@ export function load(): Backend {
       return addon.path();
     },
     mask: addon.mask,
+    // One entry point: the kernel computes the ASCII flag either way, at no measurable cost.
     unmask: addon.unmask,
+    unmaskAscii: addon.unmask,
     isValidUtf8: addon.isValidUtf8,
     utf8Stream: addon.utf8Stream,
   };

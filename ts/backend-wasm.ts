@@ -202,7 +202,11 @@ class WasmBackend implements Backend {
     }
   }
 
-  unmask(buffer: Uint8Array, key: number): boolean {
+  unmask(buffer: Uint8Array, key: number): void {
+    this.unmaskAscii(buffer, key);
+  }
+
+  unmaskAscii(buffer: Uint8Array, key: number): boolean {
     const buf = this.current();
     const length = buffer.length;
     if (this.shared && buffer.buffer === buf) {

@@ -33,12 +33,14 @@ export interface Backend {
   readonly variant: string;
   /** `output[offset + i] = source[i] ^ keyByte(i & 3)` for `0 <= i < length`. */
   mask(source: Uint8Array, key: number, output: Uint8Array, offset: number, length: number): void;
+  /** `buffer[i] ^= keyByte(i & 3)` in place, over the whole view. */
+  unmask(buffer: Uint8Array, key: number): void;
   /**
-   * `buffer[i] ^= keyByte(i & 3)` in place, over the whole view. Returns true when every resulting
-   * byte is ASCII (< 0x80): the check rides along with the XOR, so a reader can skip UTF-8
-   * validation of ASCII text and decode it as latin1 without another pass or call.
+   * unmask, then true when every resulting byte is ASCII (< 0x80). The native and WASM kernels OR
+   * the bytes as they write them, so a reader learns that a text payload needs no UTF-8 validation
+   * and decodes as latin1, with no second pass and no further call.
    */
-  unmask(buffer: Uint8Array, key: number): boolean;
+  unmaskAscii(buffer: Uint8Array, key: number): boolean;
   /** One-shot validation: true when the bytes are complete, valid UTF-8 (RFC 3629). */
   isValidUtf8(buffer: Uint8Array): boolean;
   /**

@@ -476,7 +476,7 @@ export class FrameReader {
     } else {
       // The unmask kernel reports whether the result is ASCII: then there is nothing to validate.
       const view = buf.subarray(s, e);
-      ascii = key !== 0 && this.kernels.unmask(view, key);
+      ascii = key !== 0 && this.kernels.unmaskAscii(view, key);
       if (!ascii && !(this.nodeUtf8 ? isUtf8(view) : this.kernels.isValidUtf8(view))) {
         this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text frame');
         return;
@@ -552,7 +552,7 @@ export class FrameReader {
         this.appendText(buf, s, n, 0);
       } else {
         const view = buf.subarray(s, e);
-        if (!this.validateView(view, key !== 0 && this.kernels.unmask(view, key))) return;
+        if (!this.validateView(view, key !== 0 && this.kernels.unmaskAscii(view, key))) return;
         this.reserveText(n);
         this.textBuf.set(view, this.textLen);
         this.textLen += n;

@@ -77,6 +77,8 @@ function selfTest(b: Backend): void {
   check(out.join() === '0,127,159,77,81,88', 'mask of the RFC 6455 example');
   b.unmask(out.subarray(1), key);
   check(out.subarray(1).join() === hello.join(), 'unmask of the RFC 6455 example');
+  b.mask(hello, key, out, 1, 5);
+  check(b.unmaskAscii(out.subarray(1), key) && out.subarray(1).join() === hello.join(), 'unmaskAscii of the RFC 6455 example');
   // A long vector crosses every SIMD width and tail; bytes i*7 masked with key bytes 1,2,3,4.
   const n = 301;
   const src = new Uint8Array(n);
@@ -87,6 +89,8 @@ function selfTest(b: Backend): void {
   const copy = src.slice(1);
   b.unmask(copy, 0x04030201);
   for (let i = 0; i < n - 1; i++) check(copy[i] === ((((i + 1) * 7) & 0xff) ^ ((i & 3) + 1)), `unmask byte ${i}`);
+  // Bytes i*7 reach 0x80 at i = 19: not ASCII after unmasking either (key bytes are below 0x80).
+  check(!b.unmaskAscii(src.slice(1), 0x04030201), 'unmaskAscii called bytes >= 0x80 ASCII');
 
   const utf8 = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
   const valid = utf8('wsframe: héllo wörld, €100, 日本語, 𝄞 and 😀 '.repeat(4));
