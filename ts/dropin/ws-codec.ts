@@ -11,8 +11,8 @@
  *   frame by frame), `allowSynchronousEvents: false` (ws defers events with setImmediate),
  *   `skipUTF8Validation: true` (the reader always validates), `binaryType: 'fragments'` at open;
  * - per call, the sender: compression, Blob data, fragmented sends (`fin: false`), messages over
- *   FAST_SEND_MAX, and whatever ws has queued (its send queue is busy while it deflates or reads a
- *   Blob); ping, pong and close always use ws's own code (rare, and they carry ws's argument checks).
+ *   FAST_SEND_MAX (framed by ws, but still written with the tick's other frames), and whatever ws
+ *   has queued (its send queue is busy while it deflates or reads a Blob); ping, pong and close always use ws's own code (rare, and they carry ws's argument checks).
  */
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
@@ -262,13 +262,24 @@ function build(wsLib: string): WsCodec {
     }
 
     override send(data: unknown, options: { binary?: boolean; compress?: boolean; fin?: boolean; mask?: boolean }, cb?: (err?: Error | null) => void): void {
-      if (
-        this._state !== 0 ||
-        !options.fin ||
-        !this._firstFragment ||
-        this._extensions[EXTENSION] !== undefined ||
-        !(typeof data === 'string' ? data.length <= FAST_SEND_MAX : (ArrayBuffer.isView(data) || data instanceof ArrayBuffer) && data.byteLength <= FAST_SEND_MAX)
-      ) {
+      const size = typeof data === 'string' ? data.length : ArrayBuffer.isView(data) || data instanceof ArrayBuffer ? data.byteLength : -1;
+      if (this._state !== 0 || !options.fin || !this._firstFragment || this._extensions[EXTENSION] !== undefined || size < 0) {
+        stats.wsSends++;
+        super.send(data, options, cb);
+        return;
+      }
+      const socket = this._socket;
+      if (!this._wsfCorked) {
+        // Every frame sent in this tick leaves in one writev: an echo or broadcast server answers
+        // a whole TCP read's worth of messages synchronously, and a write syscall per message was
+        // the largest cost left. end() and destroy() flush or drop a corked socket.
+        this._wsfCorked = true;
+        socket.cork();
+        process.nextTick(uncork, this);
+      }
+      if (size > FAST_SEND_MAX) {
+        // ws frames it (its header, the caller's payload uncopied); its own cork/uncork nests
+        // inside this tick's, so the frame still leaves with the others.
         stats.wsSends++;
         super.send(data, options, cb);
         return;
@@ -278,15 +289,6 @@ function build(wsLib: string): WsCodec {
       let frames: EncodedFrames;
       if (typeof data === 'string') frames = options.binary ? w.binary(Buffer.from(data, 'utf8')) : w.text(data);
       else frames = w.binary(data as ArrayBufferView | ArrayBuffer, options.binary ? undefined : { binary: false });
-      const socket = this._socket;
-      if (!this._wsfCorked) {
-        // Every frame sent in this tick leaves in one writev: an echo or broadcast server answers
-        // a whole TCP read's worth of messages synchronously, and a write syscall per small
-        // message was the largest cost left. end() and destroy() flush or drop a corked socket.
-        this._wsfCorked = true;
-        socket.cork();
-        process.nextTick(uncork, this);
-      }
       if (!Array.isArray(frames)) {
         socket.write(frames, cb);
         return;
