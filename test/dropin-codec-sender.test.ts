@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { codecFor } from '../ts/dropin/ws-codec.js';
 import { ROOT } from './dropin-project.js';
+import { parseFrames } from './frame-parse.js';
 
 const require = createRequire(join(ROOT, 'package.json'));
 const wsLib = join(dirname(require.resolve('ws')), 'lib');
@@ -30,25 +31,12 @@ function recordingSocket(): { socket: Writable; writes: Buffer[][] } {
   return { socket, writes };
 }
 
-/** Payloads of the unmasked server frames in `bytes`, in order. */
+/** Payloads of the frames in `bytes` (test/frame-parse.ts), each checked to be a whole unmasked binary frame. */
 function framePayloads(bytes: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  for (let p = 0; p < bytes.length;) {
-    expect(bytes[p] & 0x80).toBe(0x80); // FIN
-    expect(bytes[p + 1] & 0x80).toBe(0); // not masked
-    let n = bytes[p + 1] & 0x7f;
-    let h = 2;
-    if (n === 126) {
-      n = bytes.readUInt16BE(p + 2);
-      h = 4;
-    } else if (n === 127) {
-      n = Number(bytes.readBigUInt64BE(p + 2));
-      h = 10;
-    }
-    out.push(bytes.subarray(p + h, p + h + n));
-    p += h + n;
-  }
-  return out;
+  return parseFrames(bytes).map((f) => {
+    expect({ fin: f.fin, opcode: f.opcode, masked: f.masked }).toEqual({ fin: true, opcode: 2, masked: false });
+    return f.payload;
+  });
 }
 
 describe('codec mode Sender', () => {
