@@ -1,5 +1,6 @@
 // Loopback echo benchmark: a WebSocket echo server in this process (its CPU time measured with
-// process.cpuUsage over the measured window), clients in a forked process. 64-byte text messages.
+// process.cpuUsage over the measured window), clients in a forked process. 64-byte text messages,
+// or `--size N` bytes of binary.
 //
 //   throughput: C clients × F messages in flight each (default 50 × 100), a closed loop
 //   rate:       C clients sending R messages/s in all (default 40,000/s), an open loop: every
@@ -12,7 +13,7 @@
 // most of the CPU at these sizes). Bounded: `--seconds` per measurement (default 5) after a
 // warm-up; `--quick`: 1 s, 10 clients. Run after `npm run build` (uses dist/cjs).
 //
-//   node bench/echo.mjs [--quick] [--seconds N] [--clients N] [--inflight N] [--rate R] [--rounds N]
+//   node bench/echo.mjs [--quick] [--seconds N] [--clients N] [--inflight N] [--rate R] [--size N] [--rounds N]
 //                       [--only ws/ws,wsframe/ws,ws/wsframe,wsframe/wsframe] [--no-throughput|--no-rate|--no-latency]
 import { fork } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -22,7 +23,8 @@ import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const self = fileURLToPath(import.meta.url);
-const MESSAGE = 'x'.repeat(64);
+/** What a client sends: 64-byte text, or `--size N` bytes of binary. */
+const messageOf = (size) => (size > 0 ? Buffer.alloc(size, 0x78) : 'x'.repeat(64));
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,6 +46,7 @@ function loadImpl(name) {
 
 async function runClients(cfg) {
   const { WebSocket } = loadImpl(cfg.impl);
+  const MESSAGE = messageOf(cfg.size);
   const url = `ws://127.0.0.1:${cfg.port}/`;
   const sockets = [];
   for (let i = 0; i < cfg.clients; i++) {
@@ -152,7 +155,7 @@ async function runClients(cfg) {
 // ------------------------------------------------------------------------------------------------
 // Parent: the server, and the measurement of its CPU time between the client's start and stop.
 
-async function measure(serverImpl, clientImpl, clients, inflight, rate, seconds, warmupMs) {
+async function measure(serverImpl, clientImpl, clients, inflight, rate, size, seconds, warmupMs) {
   const { WebSocketServer } = loadImpl(serverImpl);
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((r) => wss.once('listening', r));
@@ -205,7 +208,7 @@ async function measure(serverImpl, clientImpl, clients, inflight, rate, seconds,
     child.on('exit', (code) => {
       if (code !== 0) reject(new Error(`client process exited with ${code}`));
     });
-    child.send({ impl: clientImpl, port, clients, inflight, rate, seconds, warmupMs });
+    child.send({ impl: clientImpl, port, clients, inflight, rate, size, seconds, warmupMs });
   });
   await new Promise((r) => child.once('exit', r));
   for (const c of wss.clients) c.terminate();
@@ -251,9 +254,10 @@ async function main() {
   const onlyAt = process.argv.indexOf('--only');
   const variants = (onlyAt >= 0 ? process.argv[onlyAt + 1].split(',') : ['ws/ws', 'wsframe/ws', 'ws/wsframe', 'wsframe/wsframe']).map((v) => v.split('/'));
   const rate = arg('rate', quick ? 5000 : 40000);
+  const size = arg('size', 0);
   const modes = ['throughput', 'rate', 'latency'].filter((m) => !process.argv.includes(`--no-${m}`));
   const wsframe = require('../dist/cjs/index.js');
-  console.log(`# echo, 64 B text, loopback — ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}`);
+  console.log(`# echo, ${size > 0 ? `${size} B binary` : '64 B text'}, loopback — ${cpus()[0].model}, ${cpus().length} cores, Node ${process.version}`);
   console.log(`# wsframe backend: ${wsframe.activeBackend().name}; ws with bufferutil: ${(() => { try { require('bufferutil'); return 'yes'; } catch { return 'no'; } })()}`);
   console.log(`# ${seconds} s per measurement after ${warmupMs} ms warm-up, ${rounds} round(s) (median shown)`);
   const rows = [];
@@ -261,7 +265,7 @@ async function main() {
   for (const [mode, c, f, rt] of plan.filter(([m]) => modes.includes(m))) {
     const results = new Map(variants.map((v) => [v.join('/'), []]));
     for (let r = 0; r < rounds; r++) {
-      for (const [s, cl] of variants) results.get(`${s}/${cl}`).push(await measure(s, cl, c, f, rt, seconds, warmupMs));
+      for (const [s, cl] of variants) results.get(`${s}/${cl}`).push(await measure(s, cl, c, f, rt, size, seconds, warmupMs));
     }
     for (const [s, cl] of variants) {
       const rs = results.get(`${s}/${cl}`);
