@@ -19,11 +19,10 @@
  * - A message joined from several frames, or a frame cut by a chunk boundary, is delivered in a
  *   buffer of its own, never reused by the reader.
  */
-import * as nodeBuffer from 'node:buffer';
 import { Buffer, isUtf8 } from 'node:buffer';
 import type { Backend } from './backend.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from './backend.js';
-import { rotateKey, xorRange } from './backend-js.js';
+import { nodeIsAscii, rotateKey, xorRange } from './backend-js.js';
 import { isValidCloseCode } from './close-codes.js';
 import { invalidArgType, wsError } from './errors.js';
 import type { ErrorCode } from './errors.js';
@@ -71,10 +70,10 @@ interface SliceBuffer extends Buffer {
 
 const EMPTY = Buffer.alloc(0) as SliceBuffer;
 /**
- * Node's simdutf ASCII check (Node >= 18.15): pure-ASCII text decodes with latin1Slice, about twice
- * as fast as utf8Slice on large payloads, for far less than the difference.
+ * Node's simdutf ASCII check (Node >= 18.15, else undefined): pure-ASCII text decodes with
+ * latin1Slice, about twice as fast as utf8Slice on large payloads, for far less than the difference.
  */
-const isAscii: ((b: Uint8Array) => boolean) | undefined = (nodeBuffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii;
+const isAscii = nodeIsAscii;
 
 /** Decodes validated UTF-8 `buf[s, e)`; `view` is the same bytes as a view, when one exists. */
 function decodeText(buf: SliceBuffer, s: number, e: number, view: Uint8Array): string {
