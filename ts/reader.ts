@@ -473,20 +473,17 @@ export class FrameReader {
         return;
       }
     } else {
-      // The unmask kernel reports whether the result is ASCII: then there is nothing to validate.
+      // ASCII first (from the unmask kernel, or simdutf when unmasked): then there is nothing to
+      // validate, and the decode below need not ask again.
       const view = buf.subarray(s, e);
-      ascii = key !== 0 && this.kernels.unmaskAscii(view, key);
+      ascii = key !== 0 ? this.kernels.unmaskAscii(view, key) : isAscii !== undefined && isAscii(view);
       if (!ascii && !(this.nodeUtf8 ? isUtf8(view) : this.kernels.isValidUtf8(view))) {
         this.fail('WS_ERR_INVALID_UTF8', 'invalid UTF-8 in a text frame');
         return;
       }
     }
     if (this.textAsString) {
-      let text: string;
-      if (ascii) text = buf.latin1Slice(s, e);
-      else if (e - s <= INLINE_MAX) text = buf.utf8Slice(s, e);
-      else text = decodeText(buf, s, e, buf.subarray(s, e));
-      this.handlers.onMessage(text, false);
+      this.handlers.onMessage(ascii ? buf.latin1Slice(s, e) : buf.utf8Slice(s, e), false);
     } else {
       this.handlers.onMessage(owned ? buf.subarray(s, e) : this.copyOut(buf, s, e), false);
     }
