@@ -90,6 +90,11 @@ const CASES = [
     floor: ['floor: gather + decode', floorDecode],
   },
   {
+    // Not one of the cases: a subscriber receiving JSON of a few KiB.
+    id: '2 KiB text (JSON), unmasked, client', messages: 100_000 / scale, server: false, payload: 2 * KiB,
+    build: (m) => { const t = Buffer.from('{"k":"v","n":12345}'.repeat(200).slice(0, 2 * KiB)); const f = frame(1, t, false); return Array.from({ length: m }, () => f); },
+  },
+  {
     id: '64 B text (JSON ticks), unmasked, client', messages: 1_000_000 / scale, server: false, payload: 64,
     build: (m) => Array.from({ length: m }, (_, i) => frame(1, tick(i), false)),
   },
