@@ -53,3 +53,52 @@ describe('memory pinned by held fragments', () => {
     });
   }
 });
+
+describe('how the fragments of a bytes message are held', () => {
+  /** Pushes `fragments` (payload sizes), each at the end of its own 64 KiB chunk of pings; returns the message. */
+  function deliver(sizes: number[], textAs: 'string' | 'bytes', op: 1 | 2): { data: Buffer; chunks: Buffer[]; pieces: Uint8Array[] } {
+    const got: Buffer[] = [];
+    const r = new FrameReader({ role: 'server', textAs }, { onMessage: (d) => got.push(d as Buffer), onPing() {}, onPong() {}, onClose() {}, onError: (e) => { throw e; } });
+    const ping = buildFrame({ opcode: 9, payload: new Uint8Array(125), mask: key() });
+    const chunks: Buffer[] = [];
+    let pieces: Uint8Array[] = [];
+    sizes.forEach((n, i) => {
+      const payload = new Uint8Array(n).fill(0x61 + i);
+      const frag = buildFrame({ fin: i === sizes.length - 1, opcode: i === 0 ? op : 0, payload, mask: key() });
+      const pings = Math.max(0, Math.floor((65536 - frag.length) / ping.length));
+      const chunk = Buffer.concat([...Array.from({ length: pings }, () => ping), frag]);
+      chunks.push(chunk);
+      r.push(chunk);
+      if (i === sizes.length - 2) pieces = [...(r as unknown as { pieces: Uint8Array[] }).pieces];
+    });
+    expect(got.length).toBe(1);
+    return { data: got[0], chunks, pieces };
+  }
+  const expected = (sizes: number[]) => Buffer.concat(sizes.map((n, i) => Buffer.alloc(n, 0x61 + i)));
+
+  it('small fragments (each far less than its chunk) are copied: the message owns exactly its bytes', () => {
+    for (const [textAs, op] of [['bytes', 1], ['string', 2]] as const) {
+      const sizes = [4096, 4096, 4096, 4096];
+      const { data, chunks, pieces } = deliver(sizes, textAs, op);
+      expect(Buffer.compare(data, expected(sizes))).toBe(0);
+      expect(pieces).toEqual([]); // gathered by copy, not held as views
+      expect(chunks.some((c) => c.buffer === data.buffer)).toBe(false);
+      expect(data.buffer.byteLength).toBeLessThan(2 * data.length + 8192);
+    }
+  });
+
+  it('a message whose first fragment fills its chunk keeps views, later small fragments included, and is whole', () => {
+    const sizes = [60000, 100, 30000, 5];
+    const { data, pieces } = deliver(sizes, 'bytes', 2);
+    expect(Buffer.compare(data, expected(sizes))).toBe(0);
+    expect(pieces.length).toBe(3);
+    expect(pieces[0].length * 2).toBeGreaterThanOrEqual(pieces[0].buffer.byteLength); // a view of its chunk
+    expect(pieces[1].buffer.byteLength).toBe(100); // small: copied into memory of its own
+  });
+
+  it('a message that starts small and continues large is gathered by copy and whole', () => {
+    const sizes = [10, 60000, 3, 50000];
+    const { data } = deliver(sizes, 'bytes', 1);
+    expect(Buffer.compare(data, expected(sizes))).toBe(0);
+  });
+});

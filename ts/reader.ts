@@ -135,9 +135,14 @@ export class FrameReader {
   /** What the last receiveBuffer() returned when it was a large payload's own buffer (directTarget). */
   private direct: SliceBuffer | undefined = undefined;
 
-  /** Text messages of several frames are gathered here (reused) and decoded once. */
+  /**
+   * Text messages of several frames are gathered here (reused) and decoded once; so are the
+   * fragments of a bytes message that fill little of their chunks (addPiece), then copied out.
+   */
   private textBuf: SliceBuffer = EMPTY;
   private textLen = 0;
+  /** A fragmented message kept as bytes is being gathered in textBuf, not held as pieces (addPiece). */
+  private gatherInScratch = false;
   /** Every piece of the text message so far was seen to be pure ASCII (false: unknown or not). */
   private textAscii = true;
 
@@ -641,12 +646,25 @@ export class FrameReader {
         this.fail('WS_ERR_BUFFERED_LIMIT', `an incomplete message holds more than ${this.maxBufferedBytes} bytes (maxBufferedBytes)`);
         return;
       }
-      this.pieces.push(piece.length * 2 < piece.buffer.byteLength ? this.detach(piece) : piece);
+      // The first piece held decides how the message is gathered. Pieces that fill less than half
+      // their chunk must not be held as views (see detach): such a message is gathered in the
+      // reused scratch and copied out once at the end, which costs one fresh buffer instead of one
+      // per fragment plus the join. Large pieces are held as views and joined once, as ws does.
+      if (this.pieces.length === 0 && this.textLen === 0) this.gatherInScratch = piece.length * 2 < piece.buffer.byteLength;
+      if (this.gatherInScratch) this.appendText(piece, 0, piece.length, 0);
+      else this.pieces.push(piece.length * 2 < piece.buffer.byteLength ? this.detach(piece) : piece);
       return;
     }
     const pieces = this.pieces;
     let data: Buffer = piece;
-    if (pieces.length !== 0) {
+    if (this.textLen !== 0) {
+      this.appendText(piece, 0, piece.length, 0);
+      const n = this.textLen;
+      data = Buffer.allocUnsafe(n);
+      this.textBuf.copy(data, 0, 0, n);
+      this.textLen = 0;
+      if (this.textBuf.length > TEXT_SCRATCH_KEEP) this.textBuf = EMPTY;
+    } else if (pieces.length !== 0) {
       pieces.push(piece);
       data = Buffer.concat(pieces, this.msgBytes);
       this.pieces = [];
