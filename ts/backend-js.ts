@@ -99,7 +99,7 @@ export function maskJs(source: Uint8Array, key: number, output: Uint8Array, offs
 export const nodeIsAscii: ((b: Uint8Array) => boolean) | undefined = (nodeBuffer as { isAscii?: (b: Uint8Array) => boolean }).isAscii;
 
 /** True when every byte is below 0x80. */
-export function isAsciiJs(buffer: Uint8Array): boolean {
+function isAsciiJs(buffer: Uint8Array): boolean {
   if (nodeIsAscii !== undefined) return nodeIsAscii(buffer);
   let acc = 0;
   for (let i = 0; i < buffer.length; i++) acc |= buffer[i];

@@ -22,7 +22,7 @@
 import { Buffer, isUtf8 } from 'node:buffer';
 import type { Backend } from './backend.js';
 import { UTF8_ACCEPT, UTF8_REJECT } from './backend.js';
-import { nodeIsAscii, rotateKey, xorRange } from './backend-js.js';
+import { nodeIsAscii as isAscii, rotateKey, xorRange } from './backend-js.js';
 import { isValidCloseCode } from './close-codes.js';
 import { invalidArgType, wsError } from './errors.js';
 import type { ErrorCode } from './errors.js';
@@ -69,13 +69,12 @@ interface SliceBuffer extends Buffer {
 }
 
 const EMPTY = Buffer.alloc(0) as SliceBuffer;
-/**
- * Node's simdutf ASCII check (Node >= 18.15, else undefined): pure-ASCII text decodes with
- * latin1Slice, about twice as fast as utf8Slice on large payloads, for far less than the difference.
- */
-const isAscii = nodeIsAscii;
 
-/** Decodes validated UTF-8 `buf[s, e)`; `view` is the same bytes as a view, when one exists. */
+/**
+ * Decodes validated UTF-8 `buf[s, e)`; `view` is the same bytes as a view, when one exists.
+ * Pure-ASCII text (simdutf's isAscii, Node >= 18.15) decodes with latin1Slice, about twice as fast
+ * as utf8Slice on large payloads, for far less than the difference.
+ */
 function decodeText(buf: SliceBuffer, s: number, e: number, view: Uint8Array): string {
   return isAscii !== undefined && isAscii(view) ? buf.latin1Slice(s, e) : buf.utf8Slice(s, e);
 }

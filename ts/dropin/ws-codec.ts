@@ -12,7 +12,8 @@
  *   `skipUTF8Validation: true` (the reader always validates), `binaryType: 'fragments'` at open;
  * - per call, the sender: compression, Blob data, fragmented sends (`fin: false`), messages over
  *   FAST_SEND_MAX (framed by ws, but still written with the tick's other frames), and whatever ws
- *   has queued (its send queue is busy while it deflates or reads a Blob); ping, pong and close always use ws's own code (rare, and they carry ws's argument checks).
+ *   has queued (its send queue is busy while it deflates or reads a Blob); ping, pong and close
+ *   always use ws's own code (rare, and they carry ws's argument checks).
  */
 import { Buffer } from 'node:buffer';
 import { join } from 'node:path';
